@@ -1,0 +1,90 @@
+import formbody from "@fastify/formbody";
+import Fastify, { type FastifyInstance } from "fastify";
+import { privateKeyToAccount } from "viem/accounts";
+import { type Config, resolveSecret } from "./config.ts";
+import { registerErrorHandling } from "./http/errors.ts";
+import { registerOperations } from "./http/operations.ts";
+import { AccountService } from "./modules/accounts/service.ts";
+import { grantRoutes } from "./modules/grants/routes.ts";
+import { GrantService } from "./modules/grants/service.ts";
+import { LicenseService } from "./modules/licenses/service.ts";
+import { VehicleService } from "./modules/vehicles/service.ts";
+import { deriveSecretBytes, Sealer } from "./secrets.ts";
+import { ChangeFeed } from "./store/change-feed.ts";
+import { migrate, openStore, type Store } from "./store/index.ts";
+
+/** Everything a request handler or a CLI command may need, built once per process. */
+export interface Services {
+  config: Config;
+  store: Store;
+  secret: string;
+  changes: ChangeFeed;
+  licenses: LicenseService;
+  accounts: AccountService;
+  vehicles: VehicleService;
+  grants: GrantService;
+  close(): Promise<void>;
+}
+
+export interface CreateServicesOptions {
+  /** Use this store instead of opening config.databaseUrl (tests). */
+  store?: Store;
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+  now?: () => number;
+}
+
+export async function createServices(config: Config, options: CreateServicesOptions = {}): Promise<Services> {
+  const secret = resolveSecret(config);
+  const store = options.store ?? openStore(config.databaseUrl);
+  if (options.migrate !== false) await migrate(store);
+  const now = options.now ?? Date.now;
+  const changes = new ChangeFeed(store.pgPool);
+  await changes.start();
+  const sealer = new Sealer(secret, "wallets");
+  const licenses = new LicenseService(store.db, config, now);
+  const accounts = new AccountService(store.db, sealer, now);
+  const vehicles = new VehicleService(store.db, config, now);
+  // The platform's own key signs the built-in templates' documents.
+  const platform = privateKeyToAccount(`0x${deriveSecretBytes(secret, "platform-wallet").toString("hex")}`);
+  const grants = new GrantService(
+    store.db,
+    vehicles,
+    (address) => accounts.walletSigner(address),
+    changes,
+    { publicUrl: config.publicUrl, platformAddress: platform.address, platformSigner: (message) => platform.signMessage({ message }) },
+    now,
+  );
+  await grants.ensureBuiltinTemplates();
+  return {
+    config,
+    store,
+    secret,
+    changes,
+    licenses,
+    accounts,
+    vehicles,
+    grants,
+    async close() {
+      await changes.close();
+      if (!options.store) await store.close();
+    },
+  };
+}
+
+/** The HTTP application: shared concerns first, then one plugin per module. */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: config.logLevel === "silent" ? false : { level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] },
+    bodyLimit: 256 * 1024,
+    trustProxy: config.trustProxy,
+    disableRequestLogging: config.logLevel !== "debug" && config.logLevel !== "trace",
+  });
+  registerErrorHandling(app);
+  // On the root instance: the data SDK sends a form content type with empty bodies to many routes.
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  registerOperations(app, services);
+  await app.register(grantRoutes, { grants: services.grants });
+  return app;
+}

@@ -1,0 +1,44 @@
+import type { Command } from "commander";
+import { buildApp, createServices } from "../app.ts";
+import { loadConfig } from "../config.ts";
+import { formatDemo, seedDemo } from "../demo.ts";
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command("start")
+    .description("Start the server (embedded SQLite under ./data unless KEYFOB_DATABASE_URL says otherwise)")
+    .action(async () => {
+      const config = loadConfig();
+      const services = await createServices(config);
+      // The embedded mode is the newcomer's laptop: demo data is there from the first start.
+      const demo = config.embedded ? await seedDemo(services) : undefined;
+      const app = await buildApp(services);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        app.log.info({ signal }, "shutting down");
+        await app.close();
+        await services.close();
+        process.exit(0);
+      };
+      process.on("SIGINT", () => void stop("SIGINT"));
+      process.on("SIGTERM", () => void stop("SIGTERM"));
+      await app.listen({ port: config.port, host: config.host });
+      const p = config.publicUrl;
+      process.stdout.write(
+        [
+          "",
+          `Keyfob is running (${services.store.engine}${config.embedded ? `, ${config.databaseUrl.slice(7)}` : ""}).`,
+          `  Identity GraphQL     ${p}/identity/query`,
+          `  Token exchange       ${p}/v1/tokens/exchange`,
+          `  Developer auth       ${p}/auth/web3/generate_challenge`,
+          `  OpenID discovery     ${p}/.well-known/openid-configuration`,
+          `  Health               ${p}/healthz`,
+          `  Signed consent docs  ${p}/ipfs/<cid>`,
+          "",
+          demo ? formatDemo(demo) : "Demo data: run `keyfob seed --demo` to create the demo license, owner and vehicles.\n",
+        ].join("\n"),
+      );
+    });
+}

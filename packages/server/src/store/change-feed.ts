@@ -1,0 +1,57 @@
+import { EventEmitter } from "node:events";
+import type pg from "pg";
+
+/**
+ * Tells every server process that something cached has changed. In one process it is an event
+ * emitter; on PostgreSQL it also uses LISTEN/NOTIFY so that replicas drop their caches as soon as
+ * the writer commits.
+ */
+export type ChangeChannel = "keyfob_grants";
+
+export class ChangeFeed {
+  private readonly local = new EventEmitter();
+  private listenClient: pg.PoolClient | undefined;
+  private closed = false;
+
+  constructor(private readonly pool?: pg.Pool) {
+    this.local.setMaxListeners(100);
+  }
+
+  /** Starts listening on PostgreSQL; a no-op on SQLite. */
+  async start(): Promise<void> {
+    if (!this.pool || this.listenClient) return;
+    const client = await this.pool.connect();
+    client.on("notification", (msg) => {
+      if (msg.channel === "keyfob_grants") this.local.emit(msg.channel, msg.payload ?? "");
+    });
+    client.on("error", () => {
+      // The connection dropped: forget it, let caches be cleared, and reconnect.
+      this.listenClient = undefined;
+      this.local.emit("keyfob_grants", "reconnect");
+      if (!this.closed) setTimeout(() => void this.start().catch(() => {}), 1000).unref();
+    });
+    await client.query("LISTEN keyfob_grants");
+    this.listenClient = client;
+  }
+
+  subscribe(channel: ChangeChannel, listener: (payload: string) => void): () => void {
+    this.local.on(channel, listener);
+    return () => this.local.off(channel, listener);
+  }
+
+  /** Call after the change has committed. */
+  async publish(channel: ChangeChannel, payload = ""): Promise<void> {
+    this.local.emit(channel, payload);
+    if (this.pool) await this.pool.query("select pg_notify($1, $2)", [channel, payload]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.listenClient;
+    this.listenClient = undefined;
+    if (client) {
+      await client.query("UNLISTEN *").catch(() => {});
+      client.release();
+    }
+  }
+}

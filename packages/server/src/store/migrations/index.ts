@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from "kysely";
+import * as m0001 from "./0001_platform_core.ts";
+
+/** Every migration, in order. Listed statically so the compiled build and tsx both find them. */
+export const migrations: Record<string, Migration> = {
+  "0001_platform_core": m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
