@@ -25,13 +25,15 @@ const MAX_TOKEN_ID = 2 ** 31 - 1;
 /** Parses an erc721 DID, accepting any-case contract addresses; throws InvalidDidError with a reason. */
 export function parseErc721Did(value: string): Erc721Did {
   const parts = value.split(":");
-  if (parts.length !== 5 || parts[0] !== "did") throw new InvalidDidError(value, "expected did:erc721:<chainId>:<contract>:<tokenId>");
+  if (parts.length !== 5 || parts[0] !== "did")
+    throw new InvalidDidError(value, "expected did:erc721:<chainId>:<contract>:<tokenId>");
   const [, method, chain, contract, token] = parts as [string, string, string, string, string];
   if (method !== "erc721") throw new InvalidDidError(value, `unsupported DID method "${method}"`);
   if (!/^[1-9][0-9]{0,15}$/.test(chain) || !Number.isSafeInteger(Number(chain))) {
     throw new InvalidDidError(value, "invalid chain id");
   }
   if (!isHexAddress(contract)) throw new InvalidDidError(value, "invalid contract address");
-  if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) > MAX_TOKEN_ID) throw new InvalidDidError(value, "invalid token id");
+  if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) > MAX_TOKEN_ID)
+    throw new InvalidDidError(value, "invalid token id");
   return { chainId: Number(chain), contract: checksumAddress(contract), tokenId: Number(token) };
 }

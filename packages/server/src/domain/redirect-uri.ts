@@ -19,7 +19,9 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (url.username || url.password) return "must not contain credentials";
   if (url.protocol === "https:") return undefined;
   if (url.protocol === "http:") {
-    return isLoopbackHost(url.hostname) ? undefined : "must use https (http is allowed only on localhost, 127.0.0.1 or [::1])";
+    return isLoopbackHost(url.hostname)
+      ? undefined
+      : "must use https (http is allowed only on localhost, 127.0.0.1 or [::1])";
   }
   return "must use https";
 }

@@ -110,7 +110,12 @@ export async function cidOf(text: string | Uint8Array): Promise<string> {
 export function isDocumentCid(value: string): boolean {
   try {
     const cid = CID.parse(value);
-    return cid.version === 1 && cid.code === raw.code && cid.multihash.code === sha256.code && cid.toString() === value;
+    return (
+      cid.version === 1 &&
+      cid.code === raw.code &&
+      cid.multihash.code === sha256.code &&
+      cid.toString() === value
+    );
   } catch {
     return false;
   }
@@ -222,13 +227,15 @@ export async function verifySignedDocument(text: string): Promise<VerifiedDocume
   if (!isPlainObject(parsed)) throw new DocumentVerificationError("document is not a JSON object");
   const doc = parsed;
   const type = doc.type;
-  if (type !== "dimo.sacd" && type !== "dimo.sacd.template") throw new DocumentVerificationError("unexpected document type");
+  if (type !== "dimo.sacd" && type !== "dimo.sacd.template")
+    throw new DocumentVerificationError("unexpected document type");
   const dataText = extractDataText(text);
   if (!dataText) throw new DocumentVerificationError("document has no data");
   const data: unknown = JSON.parse(dataText);
   if (!isPlainObject(data)) throw new DocumentVerificationError("document has no data");
   const signerField = (type === "dimo.sacd" ? data.grantor : data.owner) as { address?: unknown } | undefined;
-  if (!signerField || !isHexAddress(signerField.address)) throw new DocumentVerificationError("document names no signer");
+  if (!signerField || !isHexAddress(signerField.address))
+    throw new DocumentVerificationError("document names no signer");
   const signature = doc.signature;
   if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature)) {
     throw new DocumentVerificationError("invalid grant signature");
@@ -239,7 +246,8 @@ export async function verifySignedDocument(text: string): Promise<VerifiedDocume
   } catch {
     throw new DocumentVerificationError("invalid grant signature");
   }
-  if (recovered.toLowerCase() !== signerField.address.toLowerCase()) throw new DocumentVerificationError("invalid grant signature");
+  if (recovered.toLowerCase() !== signerField.address.toLowerCase())
+    throw new DocumentVerificationError("invalid grant signature");
   const grantee = (data.grantee as { address?: unknown } | undefined)?.address;
   return {
     type,

@@ -1,0 +1,111 @@
+/**
+ * Token-exchange benchmark: throughput and p99 of POST /v1/tokens/exchange on a real Keyfob server
+ * process, against a bare Fastify JSON route measured in the same run with the same load.
+ *
+ *   npm run token-exchange -w @keyfob/bench -- [--engine sqlite|postgres|both] [--duration 10] [--connections 10]
+ *
+ * PostgreSQL needs an admin URL in KEYFOB_TEST_DATABASE_URL (scripts/pg-test-cluster.sh start prints one).
+ * Targets (issue 2): exchange throughput ≥ 40 % of the bare route's, exchange p99 ≤ 15 ms at that load.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { privateKeyToAccount } from "viem/accounts";
+import { repoRoot, runCli, startServer } from "../../tests/support/server-process.ts";
+
+const { values } = parseArgs({
+  options: {
+    engine: { type: "string", default: "both" },
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "10" },
+  },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const engines = values.engine === "both" ? ["sqlite", "postgres"] : [values.engine as string];
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, headers: Record<string, string>, body: string): Promise<Load> {
+  const result = await autocannon({ url, method: "POST", headers, body, connections, duration, pipelining: 1 });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function startBare(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "bench/token-exchange/bare-server.ts")], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      const m = /listening (\d+)/.exec(chunk.toString());
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/bare`, child };
+}
+
+async function developerJwt(base: string, clientId: string, domain: string, apiKey: string): Promise<string> {
+  const q = new URLSearchParams({ client_id: clientId, domain, scope: "openid email", response_type: "code", address: clientId });
+  const gen = (await (await fetch(`${base}/auth/web3/generate_challenge?${q}`, { method: "POST" })).json()) as { state: string; challenge: string };
+  const signature = await privateKeyToAccount(`0x${apiKey}`).signMessage({ message: gen.challenge });
+  const form = new URLSearchParams({ client_id: clientId, domain, grant_type: "authorization_code", state: gen.state, signature });
+  const res = await fetch(`${base}/auth/web3/submit_challenge`, { method: "POST", body: form });
+  if (!res.ok) throw new Error(`submit_challenge: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+const rows: string[] = [];
+let failed = false;
+for (const engine of engines) {
+  if (engine === "postgres" && !process.env.KEYFOB_TEST_DATABASE_URL?.startsWith("postgres")) {
+    console.log("postgres: skipped — set KEYFOB_TEST_DATABASE_URL to an admin URL (bash scripts/pg-test-cluster.sh start)");
+    continue;
+  }
+  const saved = process.env.KEYFOB_TEST_DATABASE_URL;
+  if (engine === "sqlite") delete process.env.KEYFOB_TEST_DATABASE_URL;
+  const server = await startServer({ env: { KEYFOB_LOG_LEVEL: "warn" } });
+  if (saved) process.env.KEYFOB_TEST_DATABASE_URL = saved;
+  const bare = await startBare();
+  try {
+    const seeded = await runCli(["seed", "--demo", "--json"], server.env);
+    const demo = JSON.parse(seeded.stdout) as { clientId: string; apiKey: string; domain: string; vehicles: { tokenId: number; sharedWithDemo: boolean }[] };
+    const jwt = await developerJwt(server.url, demo.clientId, demo.domain, demo.apiKey);
+    const tokenId = demo.vehicles.find((v) => v.sharedWithDemo)!.tokenId;
+    const body = JSON.stringify({ nftContractAddress: "0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF", privileges: [1, 4], tokenId });
+    const headers = { "content-type": "application/json", authorization: `Bearer ${jwt}` };
+    // Warm both up (JIT, caches, connection pools) before measuring.
+    await autocannon({ url: bare.url, method: "POST", headers, body, connections, duration: 2 });
+    await autocannon({ url: `${server.url}/v1/tokens/exchange`, method: "POST", headers, body, connections, duration: 2 });
+    const baseline = await load(bare.url, headers, body);
+    const exchange = await load(`${server.url}/v1/tokens/exchange`, headers, body);
+    const ratio = exchange.rps / baseline.rps;
+    const ok = ratio >= 0.4 && exchange.p99 <= 15 && exchange.errors === 0 && exchange.non2xx === 0;
+    failed ||= !ok;
+    rows.push(
+      `${engine.padEnd(8)} bare ${baseline.rps.toFixed(0).padStart(6)} req/s p99 ${String(baseline.p99).padStart(3)} ms | ` +
+        `exchange ${exchange.rps.toFixed(0).padStart(6)} req/s p50 ${exchange.p50} ms p99 ${String(exchange.p99).padStart(3)} ms ` +
+        `(non-2xx ${exchange.non2xx}) | ratio ${(ratio * 100).toFixed(1)}% (target ≥ 40%, p99 ≤ 15 ms) ${ok ? "PASS" : "FAIL"}`,
+    );
+  } finally {
+    bare.child.kill("SIGTERM");
+    await server.stop();
+  }
+}
+console.log(`\ntoken exchange, ${connections} connections, ${duration} s per measurement`);
+for (const row of rows) console.log(row);
+process.exitCode = failed ? 1 : 0;
