@@ -30,7 +30,11 @@ const settingsSchema = z.object({
   KEYFOB_SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
   KEYFOB_SIMULATOR: onOff.optional(),
   KEYFOB_CHAIN_ID: z.coerce.number().int().positive().default(137),
-  KEYFOB_CHAIN_RPC_URL: z.string().url().optional(),
+  KEYFOB_CHAIN_RPC_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), "must be an http(s) JSON-RPC URL")
+    .optional(),
   KEYFOB_VEHICLE_CONTRACT: address.default("0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF"),
   KEYFOB_LICENSE_CONTRACT: address.default("0x9A9D2E717bB005B240094ba761Ff074d392C7C85"),
   KEYFOB_JWT_ALG: z.enum(["ES256", "RS256"]).default("ES256"),

@@ -1,5 +1,8 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
 /**
  * Encryption at rest for private keys (wallets, JWT signing keys): AES-256-GCM under a key derived
  * with HKDF-SHA256 from the installation secret and a purpose label, so one leaked ciphertext
@@ -21,17 +24,26 @@ export class Sealer {
   }
 
   seal(plaintext: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.key, iv);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", this.key, iv, { authTagLength: TAG_BYTES });
     const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     return ["v1", iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ciphertext.toString("base64url")].join(".");
   }
 
   open(sealed: string): string {
-    const [version, iv, tag, ciphertext] = sealed.split(".");
-    if (version !== "v1" || !iv || !tag || ciphertext === undefined) throw new Error("unrecognised sealed value");
-    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64url"));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    const parts = sealed.split(".");
+    const [version, iv, tag, ciphertext] = parts;
+    if (parts.length !== 4 || version !== "v1" || !iv || !tag || ciphertext === undefined) {
+      throw new Error("unrecognised sealed value");
+    }
+    const ivBytes = Buffer.from(iv, "base64url");
+    const tagBytes = Buffer.from(tag, "base64url");
+    // Node accepts GCM tags as short as 4 bytes unless told the length: a truncated tag must not verify.
+    if (ivBytes.length !== IV_BYTES || tagBytes.length !== TAG_BYTES) {
+      throw new Error("unrecognised sealed value");
+    }
+    const decipher = createDecipheriv("aes-256-gcm", this.key, ivBytes, { authTagLength: TAG_BYTES });
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
   }
 }

@@ -24,6 +24,10 @@ export class ChangeFeed {
     client.on("notification", (msg) => {
       if (msg.channel === "keyfob_grants") this.local.emit(msg.channel, msg.payload ?? "");
     });
+    if (this.closed) {
+      client.release(true);
+      return;
+    }
     client.on("error", () => {
       // The connection dropped: forget it, let caches be cleared, and reconnect.
       this.listenClient = undefined;
@@ -49,9 +53,7 @@ export class ChangeFeed {
     this.closed = true;
     const client = this.listenClient;
     this.listenClient = undefined;
-    if (client) {
-      await client.query("UNLISTEN *").catch(() => {});
-      client.release();
-    }
+    // Destroy rather than return the connection: its listeners belong to this feed.
+    if (client) client.release(true);
   }
 }

@@ -305,7 +305,8 @@ export class GrantService {
       .selectFrom("grants")
       .selectAll()
       .where("token_id", "=", tokenId)
-      .where("version", "<", version)
+      // Only grants live until this transfer: older versions were ended (and logged) by an earlier one.
+      .where("version", "=", version - 1)
       .where("expires_at_s", ">", Math.floor(this.now() / 1000))
       .execute();
     const createdAt = this.now();
@@ -363,11 +364,14 @@ export class GrantService {
     return grant && (await this.isActive(grant, vehicle)) ? grant : undefined;
   }
 
-  private async isActive(grant: Grant, vehicle: Vehicle): Promise<boolean> {
+  private async isActive(
+    grant: Grant,
+    vehicle: Vehicle,
+    template: (tokenId: number) => Promise<Template | undefined> = (id) => this.template(id),
+  ): Promise<boolean> {
     if (grant.expiresAt <= Math.floor(this.now() / 1000) || grant.version !== vehicle.transferVersion) return false;
     if (grant.templateId === "0" || grant.templateId === "") return true;
-    const template = await this.template(Number(grant.templateId));
-    return !!template?.active;
+    return !!(await template(Number(grant.templateId)))?.active;
   }
 
   /** Active grants on a vehicle, createdAt DESC then grantee ASC (the Identity order). */
@@ -387,6 +391,35 @@ export class GrantService {
       if (await this.isActive(grant, vehicle)) grants.push(grant);
     }
     return grants;
+  }
+
+  /**
+   * Active grants on several vehicles with one query (the Identity API's pages), by token id, each
+   * list in the Identity order; vehicles without grants map to [].
+   */
+  async activeForVehicles(vehicles: readonly Vehicle[]): Promise<Map<number, Grant[]>> {
+    const result = new Map<number, Grant[]>(vehicles.map((v) => [v.tokenId, []]));
+    if (vehicles.length === 0) return result;
+    const byTokenId = new Map(vehicles.map((v) => [v.tokenId, v]));
+    const rows = await this.db
+      .selectFrom("grants")
+      .selectAll()
+      .where("token_id", "in", [...byTokenId.keys()])
+      .where("expires_at_s", ">", Math.floor(this.now() / 1000))
+      .orderBy("created_at", "desc")
+      .orderBy("grantee", "asc")
+      .execute();
+    const templates = new Map<number, Promise<Template | undefined>>();
+    const template = (id: number) => {
+      if (!templates.has(id)) templates.set(id, this.template(id));
+      return templates.get(id)!;
+    };
+    for (const row of rows) {
+      const grant = toGrant(row);
+      const vehicle = byTokenId.get(grant.tokenId)!;
+      if (await this.isActive(grant, vehicle, template)) result.get(grant.tokenId)!.push(grant);
+    }
+    return result;
   }
 
   /**

@@ -45,7 +45,7 @@ export class LicenseService {
   ) {}
 
   async create(input: { owner: string; alias?: string | null }): Promise<License> {
-    const owner = checksumAddress(input.owner);
+    const owner = parseAddressInput(input.owner, "owner");
     const alias = input.alias?.trim() || null;
     if (alias !== null) this.checkAlias(alias);
     if (alias !== null && (await this.findByAlias(alias))) throw conflictError(`The alias "${alias}" is already taken.`);
@@ -159,7 +159,7 @@ export class LicenseService {
   /** Enables a signer address (new, or previously disabled). */
   async addSigner(clientId: string, signerAddress: string, expiresAt?: Date): Promise<Signer> {
     const license = await this.require(clientId);
-    const address = checksumAddress(signerAddress);
+    const address = parseAddressInput(signerAddress, "signer");
     const now = this.now();
     const existing = await this.db
       .selectFrom("license_signers")
@@ -292,4 +292,10 @@ export class LicenseService {
       expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
     };
   }
+}
+
+/** A checksummed address from caller input; a malformed one is INVALID_ARGUMENT (400), not a server fault. */
+function parseAddressInput(value: string, what: string): Address {
+  if (!isHexAddress(value)) throw invalidArgument(`Invalid ${what} address "${value}".`);
+  return checksumAddress(value);
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Kysely, Selectable } from "kysely";
-import { type Address, checksumAddress } from "../../domain/address.ts";
+import { type Address, checksumAddress, isHexAddress } from "../../domain/address.ts";
 import { formatErc721Did } from "../../domain/did.ts";
 import { invalidArgument, notFoundError } from "../../errors.ts";
 import type { Database, VehicleDefinitionsTable, VehiclesTable } from "../../store/schema.ts";
@@ -115,15 +115,26 @@ export class VehicleService {
     return row && toDefinition(row);
   }
 
+  /**
+   * The manufacturer for a make, minted on first use. Makes match case-insensitively (definition ids
+   * and the make filters do too), so "tesla" finds the "Tesla" minted earlier instead of a twin.
+   */
   async ensureManufacturer(name: string): Promise<Manufacturer> {
-    const existing = await this.db.selectFrom("manufacturers").selectAll().where("name", "=", name).executeTakeFirst();
+    const byName = () =>
+      this.db
+        .selectFrom("manufacturers")
+        .selectAll()
+        .where((eb) => eb(eb.fn("lower", ["name"]), "=", name.toLowerCase()))
+        .orderBy("token_id", "asc")
+        .executeTakeFirst();
+    const existing = await byName();
     if (existing) return toManufacturer(existing);
     await this.db
       .insertInto("manufacturers")
       .values({ name, owner: REGISTRY_OWNER, minted_at: this.now() })
       .onConflict((oc) => oc.column("name").doNothing())
       .execute();
-    return toManufacturer(await this.db.selectFrom("manufacturers").selectAll().where("name", "=", name).executeTakeFirstOrThrow());
+    return toManufacturer((await byName())!);
   }
 
   async findManufacturer(tokenId: number): Promise<Manufacturer | undefined> {
@@ -131,8 +142,19 @@ export class VehicleService {
     return row && toManufacturer(row);
   }
 
+  /** The manufacturer named so (case-insensitive, as makes match), or undefined. */
+  async findManufacturerByName(name: string): Promise<Manufacturer | undefined> {
+    const row = await this.db
+      .selectFrom("manufacturers")
+      .selectAll()
+      .where((eb) => eb(eb.fn("lower", ["name"]), "=", name.trim().toLowerCase()))
+      .orderBy("token_id", "asc")
+      .executeTakeFirst();
+    return row && toManufacturer(row);
+  }
+
   async mint(input: { owner: string } & VehicleSpec): Promise<Vehicle> {
-    const owner = checksumAddress(input.owner);
+    const owner = parseOwner(input.owner);
     const definition = await this.ensureDefinition(input);
     const row = await this.db
       .insertInto("vehicles")
@@ -193,7 +215,7 @@ export class VehicleService {
 
   /** Moves a vehicle to a new owner and bumps its transfer version, which ends every grant on it. */
   async transfer(tokenId: number, newOwner: string): Promise<Vehicle> {
-    const to = checksumAddress(newOwner);
+    const to = parseOwner(newOwner);
     const vehicle = await this.require(tokenId);
     if (vehicle.owner === to) throw invalidArgument("The vehicle already belongs to this address.");
     const version = vehicle.transferVersion + 1;
@@ -235,6 +257,12 @@ export interface VehicleQuery {
   year?: number;
   manufacturerTokenId?: number;
   definitionId?: string;
+}
+
+/** A checksummed owner address; a malformed one is the caller's mistake (400), not a server fault. */
+function parseOwner(value: string): Address {
+  if (!isHexAddress(value)) throw invalidArgument(`Invalid owner address "${value}".`);
+  return checksumAddress(value);
 }
 
 function toDefinition(row: Selectable<VehicleDefinitionsTable>): VehicleDefinition {
