@@ -5,9 +5,16 @@ import { type Config, resolveSecret } from "./config.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerOperations } from "./http/operations.ts";
 import { AccountService } from "./modules/accounts/service.ts";
+import { DeveloperAuthService } from "./modules/auth/developer-auth.ts";
+import { JwtService, maxTokenLifetimes } from "./modules/auth/jwt.ts";
+import { authRoutes } from "./modules/auth/routes.ts";
+import { SigningKeyStore } from "./modules/auth/signing-keys.ts";
 import { grantRoutes } from "./modules/grants/routes.ts";
 import { GrantService } from "./modules/grants/service.ts";
+import { identityRoutes } from "./modules/identity/routes.ts";
 import { LicenseService } from "./modules/licenses/service.ts";
+import { TokenExchangeService } from "./modules/tokens/exchange.ts";
+import { tokenRoutes } from "./modules/tokens/routes.ts";
 import { VehicleService } from "./modules/vehicles/service.ts";
 import { deriveSecretBytes, Sealer } from "./secrets.ts";
 import { ChangeFeed } from "./store/change-feed.ts";
@@ -23,6 +30,10 @@ export interface Services {
   accounts: AccountService;
   vehicles: VehicleService;
   grants: GrantService;
+  keys: SigningKeyStore;
+  jwt: JwtService;
+  developerAuth: DeveloperAuthService;
+  tokenExchange: TokenExchangeService;
   close(): Promise<void>;
 }
 
@@ -56,6 +67,15 @@ export async function createServices(config: Config, options: CreateServicesOpti
     now,
   );
   await grants.ensureBuiltinTemplates();
+  const lifetimes = maxTokenLifetimes(config);
+  const keys = new SigningKeyStore(store.db, sealer.forPurpose("signing-keys"), {
+    alg: config.jwtAlg,
+    maxTokenLifetimeSeconds: lifetimes,
+    now,
+  });
+  const jwt = new JwtService(keys, { publicUrl: config.publicUrl, maxTokenLifetimeSeconds: lifetimes }, now);
+  const developerAuth = new DeveloperAuthService(store.db, licenses, jwt, config, now);
+  const tokenExchange = new TokenExchangeService({ developerAuth, grants, jwt, settings: config, now });
   return {
     config,
     store,
@@ -65,6 +85,10 @@ export async function createServices(config: Config, options: CreateServicesOpti
     accounts,
     vehicles,
     grants,
+    keys,
+    jwt,
+    developerAuth,
+    tokenExchange,
     async close() {
       await changes.close();
       if (!options.store) await store.close();
@@ -86,5 +110,13 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   registerOperations(app, services);
   await app.register(grantRoutes, { grants: services.grants });
+  await app.register(identityRoutes, services);
+  await app.register(authRoutes, {
+    developerAuth: services.developerAuth,
+    jwt: services.jwt,
+    keys: services.keys,
+    loginUrl: config.loginUrl,
+  });
+  await app.register(tokenRoutes, { tokenExchange: services.tokenExchange });
   return app;
 }
