@@ -34,7 +34,15 @@ interface Load {
 }
 
 async function load(url: string, headers: Record<string, string>, body: string): Promise<Load> {
-  const result = await autocannon({ url, method: "POST", headers, body, connections, duration, pipelining: 1 });
+  const result = await autocannon({
+    url,
+    method: "POST",
+    headers,
+    body,
+    connections,
+    duration,
+    pipelining: 1,
+  });
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -45,10 +53,14 @@ async function load(url: string, headers: Record<string, string>, body: string):
 }
 
 async function startBare(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "bench/token-exchange/bare-server.ts")], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(repoRoot, "bench/token-exchange/bare-server.ts")],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
       const m = /listening (\d+)/.exec(chunk.toString());
@@ -60,10 +72,24 @@ async function startBare(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 async function developerJwt(base: string, clientId: string, domain: string, apiKey: string): Promise<string> {
-  const q = new URLSearchParams({ client_id: clientId, domain, scope: "openid email", response_type: "code", address: clientId });
-  const gen = (await (await fetch(`${base}/auth/web3/generate_challenge?${q}`, { method: "POST" })).json()) as { state: string; challenge: string };
+  const q = new URLSearchParams({
+    client_id: clientId,
+    domain,
+    scope: "openid email",
+    response_type: "code",
+    address: clientId,
+  });
+  const gen = (await (
+    await fetch(`${base}/auth/web3/generate_challenge?${q}`, { method: "POST" })
+  ).json()) as { state: string; challenge: string };
   const signature = await privateKeyToAccount(`0x${apiKey}`).signMessage({ message: gen.challenge });
-  const form = new URLSearchParams({ client_id: clientId, domain, grant_type: "authorization_code", state: gen.state, signature });
+  const form = new URLSearchParams({
+    client_id: clientId,
+    domain,
+    grant_type: "authorization_code",
+    state: gen.state,
+    signature,
+  });
   const res = await fetch(`${base}/auth/web3/submit_challenge`, { method: "POST", body: form });
   if (!res.ok) throw new Error(`submit_challenge: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
@@ -73,7 +99,9 @@ const rows: string[] = [];
 let failed = false;
 for (const engine of engines) {
   if (engine === "postgres" && !process.env.KEYFOB_TEST_DATABASE_URL?.startsWith("postgres")) {
-    console.log("postgres: skipped — set KEYFOB_TEST_DATABASE_URL to an admin URL (bash scripts/pg-test-cluster.sh start)");
+    console.log(
+      "postgres: skipped — set KEYFOB_TEST_DATABASE_URL to an admin URL (bash scripts/pg-test-cluster.sh start)",
+    );
     continue;
   }
   const saved = process.env.KEYFOB_TEST_DATABASE_URL;
@@ -83,14 +111,30 @@ for (const engine of engines) {
   const bare = await startBare();
   try {
     const seeded = await runCli(["seed", "--demo", "--json"], server.env);
-    const demo = JSON.parse(seeded.stdout) as { clientId: string; apiKey: string; domain: string; vehicles: { tokenId: number; sharedWithDemo: boolean }[] };
+    const demo = JSON.parse(seeded.stdout) as {
+      clientId: string;
+      apiKey: string;
+      domain: string;
+      vehicles: { tokenId: number; sharedWithDemo: boolean }[];
+    };
     const jwt = await developerJwt(server.url, demo.clientId, demo.domain, demo.apiKey);
     const tokenId = demo.vehicles.find((v) => v.sharedWithDemo)!.tokenId;
-    const body = JSON.stringify({ nftContractAddress: "0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF", privileges: [1, 4], tokenId });
+    const body = JSON.stringify({
+      nftContractAddress: "0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF",
+      privileges: [1, 4],
+      tokenId,
+    });
     const headers = { "content-type": "application/json", authorization: `Bearer ${jwt}` };
     // Warm both up (JIT, caches, connection pools) before measuring.
     await autocannon({ url: bare.url, method: "POST", headers, body, connections, duration: 2 });
-    await autocannon({ url: `${server.url}/v1/tokens/exchange`, method: "POST", headers, body, connections, duration: 2 });
+    await autocannon({
+      url: `${server.url}/v1/tokens/exchange`,
+      method: "POST",
+      headers,
+      body,
+      connections,
+      duration: 2,
+    });
     const baseline = await load(bare.url, headers, body);
     const exchange = await load(`${server.url}/v1/tokens/exchange`, headers, body);
     const ratio = exchange.rps / baseline.rps;

@@ -11,7 +11,9 @@ declare module "@dimo-network/data-sdk" {
   }
   export class DIMO {
     constructor(env: "Production" | "Dev");
-    auth: { getDeveloperJwt(input: { client_id: string; domain: string; private_key: string }): Promise<AuthHeader> };
+    auth: {
+      getDeveloperJwt(input: { client_id: string; domain: string; private_key: string }): Promise<AuthHeader>;
+    };
     identity: {
       query(input: { query: string; variables?: Params }): Promise<unknown>;
       countDimoVehicles(): Promise<unknown>;

@@ -67,38 +67,53 @@ describe("data-sdk 1.6.0 against Keyfob", () => {
   });
 
   it("counts vehicles with identity.countDimoVehicles", async () => {
-    const result = (await dimo.identity.countDimoVehicles()) as { data: { vehicles: { totalCount: number } } };
+    const result = (await dimo.identity.countDimoVehicles()) as {
+      data: { vehicles: { totalCount: number } };
+    };
     expect(result.data.vehicles.totalCount).toBe(4);
   });
 
   it("lists a shared vehicle's SACDs with the license as checksummed grantee and template-1 bits", async () => {
     const result = (await dimo.identity.listSacdPerVehicleTokenId({ tokenId: shared().tokenId })) as {
-      data: { vehicle: { sacds: { totalCount: number; nodes: Array<{ grantee: string; permissions: string }> } } };
+      data: {
+        vehicle: { sacds: { totalCount: number; nodes: Array<{ grantee: string; permissions: string }> } };
+      };
     };
     expect(result.data.vehicle.sacds.totalCount).toBe(1);
     expect(result.data.vehicle.sacds.nodes).toEqual([{ grantee: demo.clientId, permissions: "0x3ffc" }]);
   });
 
   it("exchanges for a vehicle JWT with getVehicleJwt (privileges read from Identity)", async () => {
-    const vehicleJwt = (await dimo.tokenexchange.getVehicleJwt({ ...developerJwt, tokenId: shared().tokenId })) as AuthHeader;
+    const vehicleJwt = (await dimo.tokenexchange.getVehicleJwt({
+      ...developerJwt,
+      tokenId: shared().tokenId,
+    })) as AuthHeader;
     const claims = decodeJwt(vehicleJwt.headers.Authorization.slice(7));
     expect(claims.sub).toBe(demo.clientId);
     expect(claims.aud).toEqual(["dimo.zone"]);
     expect(claims.privilege_ids).toEqual([1, 2, 3, 4, 5, 6]);
     expect(claims.token_id).toBe(String(shared().tokenId));
-    expect(claims.asset).toBe(`did:erc721:137:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:${shared().tokenId}`);
+    expect(claims.asset).toBe(
+      `did:erc721:137:0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF:${shared().tokenId}`,
+    );
     expect(claims.exp! - claims.iat!).toBe(600);
   });
 
   it("exchanges with explicit privileges", async () => {
-    const vehicleJwt = (await dimo.tokenexchange.exchange({ ...developerJwt, tokenId: shared().tokenId, privileges: [1, 4] })) as AuthHeader;
+    const vehicleJwt = (await dimo.tokenexchange.exchange({
+      ...developerJwt,
+      tokenId: shared().tokenId,
+      privileges: [1, 4],
+    })) as AuthHeader;
     const claims = decodeJwt(vehicleJwt.headers.Authorization.slice(7));
     expect(claims.permissions).toEqual(["privilege:GetNonLocationHistory", "privilege:GetLocationHistory"]);
     expect(claims.contract_address).toBe("0xba5738a18d83d41847dffbdc6101d37c69c9b0cf");
   });
 
   it("refuses an unshared vehicle with 403", async () => {
-    await expect(dimo.tokenexchange.exchange({ ...developerJwt, tokenId: unshared().tokenId, privileges: [1] })).rejects.toMatchObject({
+    await expect(
+      dimo.tokenexchange.exchange({ ...developerJwt, tokenId: unshared().tokenId, privileges: [1] }),
+    ).rejects.toMatchObject({
       statusCode: 403,
       message: expect.stringContaining(`lacks permissions [1]`),
     });
@@ -107,9 +122,13 @@ describe("data-sdk 1.6.0 against Keyfob", () => {
   it("refuses a tampered developer JWT with 401", async () => {
     const [h, p, s] = developerJwt.headers.Authorization.slice(7).split(".") as [string, string, string];
     const claims = JSON.parse(Buffer.from(p, "base64url").toString()) as Record<string, unknown>;
-    const forged = Buffer.from(JSON.stringify({ ...claims, exp: (claims.exp as number) + 86400 })).toString("base64url");
+    const forged = Buffer.from(JSON.stringify({ ...claims, exp: (claims.exp as number) + 86400 })).toString(
+      "base64url",
+    );
     const tampered = { headers: { Authorization: `Bearer ${h}.${forged}.${s}` } };
-    await expect(dimo.tokenexchange.exchange({ ...tampered, tokenId: shared().tokenId, privileges: [1] })).rejects.toMatchObject({
+    await expect(
+      dimo.tokenexchange.exchange({ ...tampered, tokenId: shared().tokenId, privileges: [1] }),
+    ).rejects.toMatchObject({
       statusCode: 401,
     });
   });

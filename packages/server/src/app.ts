@@ -63,7 +63,11 @@ export async function createServices(config: Config, options: CreateServicesOpti
     vehicles,
     (address) => accounts.walletSigner(address),
     changes,
-    { publicUrl: config.publicUrl, platformAddress: platform.address, platformSigner: (message) => platform.signMessage({ message }) },
+    {
+      publicUrl: config.publicUrl,
+      platformAddress: platform.address,
+      platformSigner: (message) => platform.signMessage({ message }),
+    },
     now,
   );
   await grants.ensureBuiltinTemplates();
@@ -100,7 +104,10 @@ export async function createServices(config: Config, options: CreateServicesOpti
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
-    logger: config.logLevel === "silent" ? false : { level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] },
+    logger:
+      config.logLevel === "silent"
+        ? false
+        : { level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] },
     bodyLimit: 256 * 1024,
     trustProxy: config.trustProxy,
     disableRequestLogging: config.logLevel !== "debug" && config.logLevel !== "trace",

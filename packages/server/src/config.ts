@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
@@ -27,7 +27,10 @@ const settingsSchema = z.object({
     .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, "must start with sqlite: or postgres://")
     .optional(),
   KEYFOB_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  KEYFOB_SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+  KEYFOB_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
   KEYFOB_SIMULATOR: onOff.optional(),
   KEYFOB_CHAIN_ID: z.coerce.number().int().positive().default(137),
   KEYFOB_CHAIN_RPC_URL: z
@@ -38,7 +41,12 @@ const settingsSchema = z.object({
   KEYFOB_VEHICLE_CONTRACT: address.default("0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF"),
   KEYFOB_LICENSE_CONTRACT: address.default("0x9A9D2E717bB005B240094ba761Ff074d392C7C85"),
   KEYFOB_JWT_ALG: z.enum(["ES256", "RS256"]).default("ES256"),
-  KEYFOB_DEVELOPER_JWT_TTL: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
+  KEYFOB_DEVELOPER_JWT_TTL: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86400)
+    .default(86400),
   KEYFOB_WEBHOOK_ALLOW_LOOPBACK: onOff.default(false),
   KEYFOB_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   KEYFOB_TRUST_PROXY: onOff.default(false),
@@ -115,12 +123,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function resolveSecret(config: Config): string {
   if (config.secret) return config.secret;
   if (!config.embedded) {
-    throw new ConfigError("KEYFOB_SECRET: required when KEYFOB_DATABASE_URL is PostgreSQL (at least 32 characters)");
+    throw new ConfigError(
+      "KEYFOB_SECRET: required when KEYFOB_DATABASE_URL is PostgreSQL (at least 32 characters)",
+    );
   }
   const file = path.join(config.dataDir, "secret");
   if (existsSync(file)) {
     const value = readFileSync(file, "utf8").trim();
-    if (value.length < 32) throw new ConfigError(`${file}: the generated secret is shorter than 32 characters`);
+    if (value.length < 32)
+      throw new ConfigError(`${file}: the generated secret is shorter than 32 characters`);
     return value;
   }
   mkdirSync(config.dataDir, { recursive: true });

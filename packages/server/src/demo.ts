@@ -1,8 +1,8 @@
 import { privateKeyToAccount } from "viem/accounts";
 import type { Services } from "./app.ts";
 import type { Address } from "./domain/address.ts";
-import { deriveSecretBytes } from "./secrets.ts";
 import type { PowertrainType } from "./modules/vehicles/service.ts";
+import { deriveSecretBytes } from "./secrets.ts";
 
 export const DEMO_ALIAS = "demo";
 export const DEMO_REDIRECT_URI = "http://localhost:5173/";
@@ -10,7 +10,13 @@ export const DEMO_OWNER_EMAIL = "owner@example.com";
 export const DEMO_DEVELOPER_EMAIL = "developer@example.com";
 
 /** The four demo vehicles: different makes and powertrains; the first two are shared with `demo`. */
-export const DEMO_VEHICLES: ReadonlyArray<{ make: string; model: string; year: number; powertrainType: PowertrainType; shared: boolean }> = [
+export const DEMO_VEHICLES: ReadonlyArray<{
+  make: string;
+  model: string;
+  year: number;
+  powertrainType: PowertrainType;
+  shared: boolean;
+}> = [
   { make: "Tesla", model: "Model 3", year: 2022, powertrainType: "BEV", shared: true },
   { make: "Ford", model: "Mustang", year: 2019, powertrainType: "ICE", shared: true },
   { make: "Toyota", model: "Prius Prime", year: 2023, powertrainType: "PHEV", shared: false },
@@ -23,7 +29,14 @@ export interface DemoData {
   redirectUri: string;
   domain: string;
   owner: { email: string; walletAddress: Address };
-  vehicles: Array<{ tokenId: number; make: string; model: string; year: number; powertrainType: PowertrainType; sharedWithDemo: boolean }>;
+  vehicles: Array<{
+    tokenId: number;
+    make: string;
+    model: string;
+    year: number;
+    powertrainType: PowertrainType;
+    sharedWithDemo: boolean;
+  }>;
 }
 
 /**
@@ -34,7 +47,9 @@ export interface DemoData {
 export async function seedDemo(services: Services): Promise<DemoData> {
   const { accounts, licenses, vehicles, grants } = services;
   const developer = await accounts.ensure(DEMO_DEVELOPER_EMAIL);
-  const license = (await licenses.findByAlias(DEMO_ALIAS)) ?? (await licenses.create({ owner: developer.walletAddress, alias: DEMO_ALIAS }));
+  const license =
+    (await licenses.findByAlias(DEMO_ALIAS)) ??
+    (await licenses.create({ owner: developer.walletAddress, alias: DEMO_ALIAS }));
   await licenses.addRedirectUri(license.clientId, DEMO_REDIRECT_URI);
   const apiKey = deriveSecretBytes(services.secret, "demo-api-key").toString("hex");
   await licenses.addSigner(license.clientId, privateKeyToAccount(`0x${apiKey}`).address);
@@ -44,9 +59,16 @@ export async function seedDemo(services: Services): Promise<DemoData> {
   const result: DemoData["vehicles"] = [];
   for (const spec of DEMO_VEHICLES) {
     const definitionId = (await vehicles.ensureDefinition(spec)).id;
-    const vehicle = owned.find((v) => v.definition.id === definitionId) ?? (await vehicles.mint({ owner: owner.walletAddress, ...spec }));
+    const vehicle =
+      owned.find((v) => v.definition.id === definitionId) ??
+      (await vehicles.mint({ owner: owner.walletAddress, ...spec }));
     if (spec.shared && !(await grants.active(vehicle, license.clientId))) {
-      await grants.grant({ tokenId: vehicle.tokenId, grantee: license.clientId, grantor: owner.walletAddress, templateId: "1" });
+      await grants.grant({
+        tokenId: vehicle.tokenId,
+        grantee: license.clientId,
+        grantor: owner.walletAddress,
+        templateId: "1",
+      });
     }
     result.push({
       tokenId: vehicle.tokenId,

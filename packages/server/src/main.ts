@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "./config.ts";
 import { registerLicenseCommands } from "./cli/license.ts";
 import { registerMigrateCommand } from "./cli/migrate.ts";
 import { registerSeedCommand } from "./cli/seed.ts";
 import { registerStartCommand } from "./cli/start.ts";
+import { ConfigError } from "./config.ts";
 
 const program = new Command()
   .name("keyfob")

@@ -12,7 +12,11 @@ export function registerLicenseCommands(program: Command): void {
     .description("Create a license with one API key; prints the clientId and the API key (shown once)")
     .option("--alias <alias>", "unique alias (at most 32 bytes)")
     .option("--redirect-uri <uri...>", "redirect URI(s): https, or http on localhost/127.0.0.1/[::1]")
-    .option("--owner <email>", "email of the owning developer account (created if missing)", DEMO_DEVELOPER_EMAIL)
+    .option(
+      "--owner <email>",
+      "email of the owning developer account (created if missing)",
+      DEMO_DEVELOPER_EMAIL,
+    )
     .option("--json", "print JSON")
     .action(async (opts: { alias?: string; redirectUri?: string[]; owner: string; json?: boolean }) => {
       const services = await createServices({ ...loadConfig(), logLevel: "silent" });
@@ -23,8 +27,12 @@ export function registerLicenseCommands(program: Command): void {
           if (problem) throw invalidArgument(`The redirect URI "${uri}" ${problem}.`);
         }
         const owner = await services.accounts.ensure(opts.owner);
-        const created = await services.licenses.create({ owner: owner.walletAddress, alias: opts.alias ?? null });
-        for (const uri of opts.redirectUri ?? []) await services.licenses.addRedirectUri(created.clientId, uri);
+        const created = await services.licenses.create({
+          owner: owner.walletAddress,
+          alias: opts.alias ?? null,
+        });
+        for (const uri of opts.redirectUri ?? [])
+          await services.licenses.addRedirectUri(created.clientId, uri);
         const apiKey = await services.licenses.createApiKey(created.clientId);
         const out = {
           clientId: created.clientId,

@@ -11,7 +11,9 @@ export function registerMigrateCommand(program: Command): void {
       const store = openStore(config.databaseUrl);
       try {
         const applied = await migrate(store);
-        process.stdout.write(applied.length ? `Applied: ${applied.join(", ")}\n` : "The database is up to date.\n");
+        process.stdout.write(
+          applied.length ? `Applied: ${applied.join(", ")}\n` : "The database is up to date.\n",
+        );
       } finally {
         await store.close();
       }

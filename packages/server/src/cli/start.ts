@@ -37,7 +37,9 @@ export function registerStartCommand(program: Command): void {
           `  Health               ${p}/healthz`,
           `  Signed consent docs  ${p}/ipfs/<cid>`,
           "",
-          demo ? formatDemo(demo) : "Demo data: run `keyfob seed --demo` to create the demo license, owner and vehicles.\n",
+          demo
+            ? formatDemo(demo)
+            : "Demo data: run `keyfob seed --demo` to create the demo license, owner and vehicles.\n",
         ].join("\n"),
       );
     });

@@ -3,14 +3,50 @@
  * granted only when bits 2n and 2n+1 are both set; bits 0–1 stay zero.
  */
 export const PRIVILEGES = [
-  { id: 1, name: "GetNonLocationHistory", sdkKey: "NONLOCATION_TELEMETRY", telemetry: "VEHICLE_NON_LOCATION_DATA", description: "All-time non-location data" },
-  { id: 2, name: "ExecuteCommands", sdkKey: "COMMANDS", telemetry: "VEHICLE_COMMANDS", description: "Commands such as lock, unlock and charging" },
-  { id: 3, name: "GetCurrentLocation", sdkKey: "CURRENT_LOCATION", telemetry: "VEHICLE_CURRENT_LOCATION", description: "Current location" },
-  { id: 4, name: "GetLocationHistory", sdkKey: "ALLTIME_LOCATION", telemetry: "VEHICLE_ALL_TIME_LOCATION", description: "All-time location history" },
-  { id: 5, name: "GetVINCredential", sdkKey: "CREDENTIALS", telemetry: "VEHICLE_VIN_CREDENTIAL", description: "VIN credential" },
+  {
+    id: 1,
+    name: "GetNonLocationHistory",
+    sdkKey: "NONLOCATION_TELEMETRY",
+    telemetry: "VEHICLE_NON_LOCATION_DATA",
+    description: "All-time non-location data",
+  },
+  {
+    id: 2,
+    name: "ExecuteCommands",
+    sdkKey: "COMMANDS",
+    telemetry: "VEHICLE_COMMANDS",
+    description: "Commands such as lock, unlock and charging",
+  },
+  {
+    id: 3,
+    name: "GetCurrentLocation",
+    sdkKey: "CURRENT_LOCATION",
+    telemetry: "VEHICLE_CURRENT_LOCATION",
+    description: "Current location",
+  },
+  {
+    id: 4,
+    name: "GetLocationHistory",
+    sdkKey: "ALLTIME_LOCATION",
+    telemetry: "VEHICLE_ALL_TIME_LOCATION",
+    description: "All-time location history",
+  },
+  {
+    id: 5,
+    name: "GetVINCredential",
+    sdkKey: "CREDENTIALS",
+    telemetry: "VEHICLE_VIN_CREDENTIAL",
+    description: "VIN credential",
+  },
   { id: 6, name: "GetLiveData", sdkKey: "STREAMS", telemetry: null, description: "Live data streams" },
   { id: 7, name: "GetRawData", sdkKey: "RAW_DATA", telemetry: "VEHICLE_RAW_DATA", description: "Raw data" },
-  { id: 8, name: "GetApproximateLocation", sdkKey: "APPROXIMATE_LOCATION", telemetry: "VEHICLE_APPROXIMATE_LOCATION", description: "Approximate location" },
+  {
+    id: 8,
+    name: "GetApproximateLocation",
+    sdkKey: "APPROXIMATE_LOCATION",
+    telemetry: "VEHICLE_APPROXIMATE_LOCATION",
+    description: "Approximate location",
+  },
 ] as const;
 
 export type PrivilegeId = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
@@ -25,7 +61,9 @@ export function privilegeName(id: PrivilegeId): string {
   return `privilege:${PRIVILEGES[id - 1]!.name}`;
 }
 
-const idByName = new Map<string, PrivilegeId>(PRIVILEGES.map((p) => [`privilege:${p.name}`, p.id as PrivilegeId]));
+const idByName = new Map<string, PrivilegeId>(
+  PRIVILEGES.map((p) => [`privilege:${p.name}`, p.id as PrivilegeId]),
+);
 
 /** The id for `privilege:<Name>`, or undefined for an unknown name. */
 export function privilegeIdFromName(name: string): PrivilegeId | undefined {

@@ -21,7 +21,12 @@ export const forbidden = (message: string) => new HttpError(403, message);
 export const notFound = (message: string) => new HttpError(404, message);
 export const conflict = (message: string) => new HttpError(409, message);
 
-const SERVICE_ERROR_STATUS = { NOT_FOUND: 404, INVALID_ARGUMENT: 400, CONFLICT: 409, FORBIDDEN: 403 } as const;
+const SERVICE_ERROR_STATUS = {
+  NOT_FOUND: 404,
+  INVALID_ARGUMENT: 400,
+  CONFLICT: 409,
+  FORBIDDEN: 403,
+} as const;
 
 export function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
   return reply.status(err.statusCode).send({ code: err.statusCode, message: err.message, ...err.extra });
@@ -35,7 +40,8 @@ export function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return sendError(reply, error);
-    if (error instanceof ServiceError) return sendError(reply, new HttpError(SERVICE_ERROR_STATUS[error.kind], error.message));
+    if (error instanceof ServiceError)
+      return sendError(reply, new HttpError(SERVICE_ERROR_STATUS[error.kind], error.message));
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       const code = (error as FastifyError).code;
@@ -51,6 +57,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.status(500).send({ code: 500, message: "Internal server error." });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 404, message: `Route ${request.method} ${request.url.split("?")[0]} not found.` }),
+    reply
+      .status(404)
+      .send({ code: 404, message: `Route ${request.method} ${request.url.split("?")[0]} not found.` }),
   );
 }

@@ -7,8 +7,8 @@ import type { Engine } from "./engine.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
 
-export type { Database } from "./schema.ts";
 export type { Engine } from "./engine.ts";
+export type { Database } from "./schema.ts";
 
 // BIGINT columns hold millisecond times and counters well inside 2^53: read them as numbers.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));

@@ -67,7 +67,11 @@ export class AccountService {
   }
 
   async findByEmail(email: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom("users").selectAll().where("email", "=", normalizeEmail(email)).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("email", "=", normalizeEmail(email))
+      .executeTakeFirst();
     return row && toUser(row);
   }
 
@@ -78,7 +82,11 @@ export class AccountService {
 
   async findByWallet(address: string): Promise<User | undefined> {
     if (!isHexAddress(address)) return undefined;
-    const row = await this.db.selectFrom("users").selectAll().where("wallet_address", "=", checksumAddress(address)).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("users")
+      .selectAll()
+      .where("wallet_address", "=", checksumAddress(address))
+      .executeTakeFirst();
     return row && toUser(row);
   }
 
@@ -97,5 +105,10 @@ export class AccountService {
 }
 
 function toUser(row: Selectable<UsersTable>): User {
-  return { id: row.id, email: row.email, walletAddress: row.wallet_address as Address, createdAt: new Date(row.created_at) };
+  return {
+    id: row.id,
+    email: row.email,
+    walletAddress: row.wallet_address as Address,
+    createdAt: new Date(row.created_at),
+  };
 }

@@ -5,7 +5,8 @@ import type { GrantService } from "./service.ts";
 export const grantRoutes: FastifyPluginAsync<{ grants: GrantService }> = async (app, { grants }) => {
   app.get<{ Params: { cid: string } }>("/ipfs/:cid", async (request, reply) => {
     const body = await grants.document(request.params.cid);
-    if (body === undefined) return reply.status(404).send({ code: 404, message: "No document with this CID." });
+    if (body === undefined)
+      return reply.status(404).send({ code: 404, message: "No document with this CID." });
     return reply
       .header("content-type", "application/json")
       .header("cache-control", "public, max-age=31536000, immutable")

@@ -100,7 +100,11 @@ export class GrantService {
   /** Creates the built-in templates (template "1" = privileges 1–6) if missing. */
   async ensureBuiltinTemplates(): Promise<void> {
     for (const t of BUILTIN_TEMPLATES) {
-      const existing = await this.db.selectFrom("sacd_templates").select("token_id").where("token_id", "=", t.id).executeTakeFirst();
+      const existing = await this.db
+        .selectFrom("sacd_templates")
+        .select("token_id")
+        .where("token_id", "=", t.id)
+        .executeTakeFirst();
       if (existing) continue;
       const createdAt = this.now();
       const doc = await createSignedDocument({
@@ -139,12 +143,20 @@ export class GrantService {
   }
 
   async template(tokenId: number): Promise<Template | undefined> {
-    const row = await this.db.selectFrom("sacd_templates").selectAll().where("token_id", "=", tokenId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("sacd_templates")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .executeTakeFirst();
     return row && toTemplate(row);
   }
 
   async templateByCid(cid: string): Promise<Template | undefined> {
-    const row = await this.db.selectFrom("sacd_templates").selectAll().where("cid", "=", cid).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("sacd_templates")
+      .selectAll()
+      .where("cid", "=", cid)
+      .executeTakeFirst();
     return row && toTemplate(row);
   }
 
@@ -164,12 +176,15 @@ export class GrantService {
     const grantee = parseGrantee(input.grantee);
     const vehicle = await this.vehicles.require(input.tokenId);
     const grantor = this.requireOwner(vehicle, input.grantor);
-    if (grantee === vehicle.owner) throw invalidArgument("The owner already holds every privilege on their vehicle.");
+    if (grantee === vehicle.owner)
+      throw invalidArgument("The owner already holds every privilege on their vehicle.");
     let templateId = "0";
     let privileges: PrivilegeId[];
-    const templateKey = input.templateId === null || input.templateId === undefined ? "" : String(input.templateId).trim();
+    const templateKey =
+      input.templateId === null || input.templateId === undefined ? "" : String(input.templateId).trim();
     if (templateKey !== "" && templateKey !== "0") {
-      if (!/^[1-9][0-9]{0,8}$/.test(templateKey)) throw invalidArgument(`Unknown permission template "${templateKey}".`);
+      if (!/^[1-9][0-9]{0,8}$/.test(templateKey))
+        throw invalidArgument(`Unknown permission template "${templateKey}".`);
       const template = await this.template(Number(templateKey));
       if (!template?.active) throw invalidArgument(`Unknown permission template "${templateKey}".`);
       privileges = decodePrivileges(template.permissions);
@@ -181,11 +196,25 @@ export class GrantService {
     }
     if (privileges.length === 0) throw invalidArgument("Choose at least one privilege to share.");
     const expiresAt = this.checkExpiry(input.expiresAt);
-    return this.write({ action: "grant", vehicle, grantee, grantor, privileges, templateId, expiresAt, cloudEvents: input.cloudEvents });
+    return this.write({
+      action: "grant",
+      vehicle,
+      grantee,
+      grantor,
+      privileges,
+      templateId,
+      expiresAt,
+      cloudEvents: input.cloudEvents,
+    });
   }
 
   /** Moves the expiry of an active grant (same privileges, a new signed document). */
-  async extend(input: { tokenId: number; grantee: string; grantor: string; expiresAt: Date }): Promise<Grant> {
+  async extend(input: {
+    tokenId: number;
+    grantee: string;
+    grantor: string;
+    expiresAt: Date;
+  }): Promise<Grant> {
     const grantee = parseGrantee(input.grantee);
     const vehicle = await this.vehicles.require(input.tokenId);
     const grantor = this.requireOwner(vehicle, input.grantor);
@@ -210,7 +239,15 @@ export class GrantService {
     const grantor = this.requireOwner(vehicle, input.grantor);
     const current = await this.active(vehicle, grantee);
     if (!current) throw notFoundError(`Vehicle ${vehicle.tokenId} is not shared with ${grantee}.`);
-    return this.write({ action: "revoke", vehicle, grantee, grantor, privileges: [], templateId: "0", expiresAt: 0 });
+    return this.write({
+      action: "revoke",
+      vehicle,
+      grantee,
+      grantor,
+      privileges: [],
+      templateId: "0",
+      expiresAt: 0,
+    });
   }
 
   private checkExpiry(expiresAt: Date | undefined): number {
@@ -219,13 +256,17 @@ export class GrantService {
     const s = Math.floor(expiresAt.getTime() / 1000);
     if (!Number.isFinite(s)) throw invalidArgument("The expiration date is not a valid date.");
     if (s <= nowS) throw invalidArgument("The expiration date must be in the future.");
-    if (s > nowS + HUNDRED_YEARS_S + 86400) throw invalidArgument("The expiration date must be within 100 years.");
+    if (s > nowS + HUNDRED_YEARS_S + 86400)
+      throw invalidArgument("The expiration date must be within 100 years.");
     return s;
   }
 
   private requireOwner(vehicle: Vehicle, grantor: string): Address {
     if (!isHexAddress(grantor) || checksumAddress(grantor) !== vehicle.owner) {
-      throw new ServiceError("FORBIDDEN", `Only the owner of vehicle ${vehicle.tokenId} can change who it is shared with.`);
+      throw new ServiceError(
+        "FORBIDDEN",
+        `Only the owner of vehicle ${vehicle.tokenId} can change who it is shared with.`,
+      );
     }
     return vehicle.owner;
   }
@@ -294,7 +335,10 @@ export class GrantService {
           }),
         )
         .execute();
-      await trx.insertInto("grant_events").values({ ...row, action: args.action }).execute();
+      await trx
+        .insertInto("grant_events")
+        .values({ ...row, action: args.action })
+        .execute();
     });
     await this.changes.publish("keyfob_grants", `${args.vehicle.tokenId}`);
     return toGrant(row);
@@ -343,7 +387,11 @@ export class GrantService {
   /** The stored bytes of a signed document, as served at /ipfs/:cid. */
   async document(cid: string): Promise<string | undefined> {
     if (!isDocumentCid(cid)) return undefined;
-    const row = await this.db.selectFrom("sacd_documents").select("body").where("cid", "=", cid).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("sacd_documents")
+      .select("body")
+      .where("cid", "=", cid)
+      .executeTakeFirst();
     return row?.body;
   }
 
@@ -369,7 +417,8 @@ export class GrantService {
     vehicle: Vehicle,
     template: (tokenId: number) => Promise<Template | undefined> = (id) => this.template(id),
   ): Promise<boolean> {
-    if (grant.expiresAt <= Math.floor(this.now() / 1000) || grant.version !== vehicle.transferVersion) return false;
+    if (grant.expiresAt <= Math.floor(this.now() / 1000) || grant.version !== vehicle.transferVersion)
+      return false;
     if (grant.templateId === "0" || grant.templateId === "") return true;
     return !!(await template(Number(grant.templateId)))?.active;
   }
@@ -456,7 +505,8 @@ export class GrantService {
     if (!pair.vehicle) return { allowed: false, reason: "no-vehicle", missing: requested };
     if (pair.vehicle.owner === grantee) return { allowed: true, reason: "owner" };
     const grant = pair.grant;
-    if (!grant || grant.expiresAt <= Math.floor(this.now() / 1000)) return { allowed: false, reason: "no-grant", missing: requested };
+    if (!grant || grant.expiresAt <= Math.floor(this.now() / 1000))
+      return { allowed: false, reason: "no-grant", missing: requested };
     const missing = requested.filter((id) => !grant.privileges.includes(id));
     if (missing.length > 0) return { allowed: false, reason: "missing-privileges", missing };
     return { allowed: true, reason: "grant", grant };

@@ -48,7 +48,8 @@ export class LicenseService {
     const owner = parseAddressInput(input.owner, "owner");
     const alias = input.alias?.trim() || null;
     if (alias !== null) this.checkAlias(alias);
-    if (alias !== null && (await this.findByAlias(alias))) throw conflictError(`The alias "${alias}" is already taken.`);
+    if (alias !== null && (await this.findByAlias(alias)))
+      throw conflictError(`The alias "${alias}" is already taken.`);
     const clientId = checksumAddress(`0x${randomBytes(20).toString("hex")}`);
     const row = await this.db
       .insertInto("licenses")
@@ -64,36 +65,57 @@ export class LicenseService {
     if (value !== null) {
       this.checkAlias(value);
       const other = await this.findByAlias(value);
-      if (other && other.clientId !== license.clientId) throw conflictError(`The alias "${value}" is already taken.`);
+      if (other && other.clientId !== license.clientId)
+        throw conflictError(`The alias "${value}" is already taken.`);
     }
-    await this.db.updateTable("licenses").set({ alias: value }).where("client_id", "=", license.clientId).execute();
+    await this.db
+      .updateTable("licenses")
+      .set({ alias: value })
+      .where("client_id", "=", license.clientId)
+      .execute();
     return { ...license, alias: value };
   }
 
   private checkAlias(alias: string): void {
-    if (Buffer.byteLength(alias, "utf8") > MAX_ALIAS_BYTES) throw invalidArgument(`The alias must be at most ${MAX_ALIAS_BYTES} bytes.`);
-    if (/[\u0000-\u001f\u007f]/.test(alias)) throw invalidArgument("The alias must not contain control characters.");
+    if (Buffer.byteLength(alias, "utf8") > MAX_ALIAS_BYTES)
+      throw invalidArgument(`The alias must be at most ${MAX_ALIAS_BYTES} bytes.`);
+    if (/\p{Cc}/u.test(alias)) throw invalidArgument("The alias must not contain control characters.");
   }
 
   async find(clientId: string): Promise<License | undefined> {
     if (!isHexAddress(clientId)) return undefined;
-    const row = await this.db.selectFrom("licenses").selectAll().where("client_id", "=", checksumAddress(clientId)).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("licenses")
+      .selectAll()
+      .where("client_id", "=", checksumAddress(clientId))
+      .executeTakeFirst();
     return row && this.toLicense(row);
   }
 
   async require(clientId: string): Promise<License> {
     const license = await this.find(clientId);
-    if (!license) throw notFoundError(`No developer license with client id ${isHexAddress(clientId) ? checksumAddress(clientId) : clientId}.`);
+    if (!license)
+      throw notFoundError(
+        `No developer license with client id ${isHexAddress(clientId) ? checksumAddress(clientId) : clientId}.`,
+      );
     return license;
   }
 
   async findByAlias(alias: string): Promise<License | undefined> {
-    const row = await this.db.selectFrom("licenses").selectAll().where("alias", "=", alias).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("licenses")
+      .selectAll()
+      .where("alias", "=", alias)
+      .executeTakeFirst();
     return row && this.toLicense(row);
   }
 
   async findByTokenId(tokenId: number): Promise<License | undefined> {
-    const row = await this.db.selectFrom("licenses").selectAll().where("token_id", "=", tokenId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("licenses")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .executeTakeFirst();
     return row && this.toLicense(row);
   }
 
@@ -120,7 +142,9 @@ export class LicenseService {
             .whereRef("license_signers.client_id", "=", "licenses.client_id")
             .where("license_signers.address", "=", signer)
             .where("license_signers.disabled_at", "is", null)
-            .where((e) => e.or([e("license_signers.expires_at", "is", null), e("license_signers.expires_at", ">", now)])),
+            .where((e) =>
+              e.or([e("license_signers.expires_at", "is", null), e("license_signers.expires_at", ">", now)]),
+            ),
         ),
       );
     }
@@ -172,17 +196,29 @@ export class LicenseService {
       if (existing.disabled_at === null && existing.expires_at === expires) return this.toSigner(existing);
       await this.db
         .updateTable("license_signers")
-        .set({ enabled_at: existing.disabled_at === null ? existing.enabled_at : now, disabled_at: null, expires_at: expires })
+        .set({
+          enabled_at: existing.disabled_at === null ? existing.enabled_at : now,
+          disabled_at: null,
+          expires_at: expires,
+        })
         .where("client_id", "=", license.clientId)
         .where("address", "=", address)
         .execute();
     } else {
       await this.db
         .insertInto("license_signers")
-        .values({ client_id: license.clientId, address, enabled_at: now, disabled_at: null, expires_at: expires })
+        .values({
+          client_id: license.clientId,
+          address,
+          enabled_at: now,
+          disabled_at: null,
+          expires_at: expires,
+        })
         .execute();
     }
-    return (await this.listSigners(license.clientId, { includeDisabled: true })).find((s) => s.address === address)!;
+    return (await this.listSigners(license.clientId, { includeDisabled: true })).find(
+      (s) => s.address === address,
+    )!;
   }
 
   async disableSigner(clientId: string, signerAddress: string): Promise<void> {
@@ -195,7 +231,8 @@ export class LicenseService {
       .where("address", "=", checksumAddress(signerAddress))
       .where("disabled_at", "is", null)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw notFoundError(`No enabled signer ${checksumAddress(signerAddress)} on this license.`);
+    if (Number(result.numUpdatedRows) === 0)
+      throw notFoundError(`No enabled signer ${checksumAddress(signerAddress)} on this license.`);
   }
 
   /** Enabled, unexpired signers by default; `includeDisabled` lists every signer ever added. */
@@ -209,7 +246,10 @@ export class LicenseService {
       .execute();
     const now = this.now();
     return rows
-      .filter((r) => opts.includeDisabled || (r.disabled_at === null && (r.expires_at === null || r.expires_at > now)))
+      .filter(
+        (r) =>
+          opts.includeDisabled || (r.disabled_at === null && (r.expires_at === null || r.expires_at > now)),
+      )
       .map((r) => this.toSigner(r));
   }
 
@@ -236,7 +276,10 @@ export class LicenseService {
       .executeTakeFirst();
     if (existing) return { uri: existing.uri, enabledAt: new Date(existing.enabled_at) };
     const enabledAt = this.now();
-    await this.db.insertInto("license_redirect_uris").values({ client_id: license.clientId, uri, enabled_at: enabledAt }).execute();
+    await this.db
+      .insertInto("license_redirect_uris")
+      .values({ client_id: license.clientId, uri, enabled_at: enabledAt })
+      .execute();
     return { uri, enabledAt: new Date(enabledAt) };
   }
 
@@ -247,7 +290,8 @@ export class LicenseService {
       .where("client_id", "=", license.clientId)
       .where("uri", "=", uri)
       .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw notFoundError(`The redirect URI "${uri}" is not registered on this license.`);
+    if (Number(result.numDeletedRows) === 0)
+      throw notFoundError(`The redirect URI "${uri}" is not registered on this license.`);
   }
 
   async listRedirectUris(clientId: string): Promise<RedirectUri[]> {
@@ -276,7 +320,11 @@ export class LicenseService {
   private toLicense(row: Selectable<LicensesTable>): License {
     return {
       tokenId: row.token_id,
-      tokenDID: formatErc721Did({ chainId: this.settings.chainId, contract: this.settings.licenseContract, tokenId: row.token_id }),
+      tokenDID: formatErc721Did({
+        chainId: this.settings.chainId,
+        contract: this.settings.licenseContract,
+        tokenId: row.token_id,
+      }),
       clientId: row.client_id as Address,
       alias: row.alias,
       owner: row.owner as Address,
@@ -284,7 +332,12 @@ export class LicenseService {
     };
   }
 
-  private toSigner(row: { address: string; enabled_at: number; disabled_at: number | null; expires_at: number | null }): Signer {
+  private toSigner(row: {
+    address: string;
+    enabled_at: number;
+    disabled_at: number | null;
+    expires_at: number | null;
+  }): Signer {
     return {
       address: row.address as Address,
       enabledAt: new Date(row.enabled_at),

@@ -73,7 +73,11 @@ export class VehicleService {
   ) {}
 
   did(tokenId: number): string {
-    return formatErc721Did({ chainId: this.settings.chainId, contract: this.settings.vehicleContract, tokenId });
+    return formatErc721Did({
+      chainId: this.settings.chainId,
+      contract: this.settings.vehicleContract,
+      tokenId,
+    });
   }
 
   get vehicleContract(): Address {
@@ -94,7 +98,8 @@ export class VehicleService {
     const model = spec.model.trim();
     if (!make || make.length > 64) throw invalidArgument("The make must be 1–64 characters.");
     if (!model || model.length > 64) throw invalidArgument("The model must be 1–64 characters.");
-    if (!Number.isInteger(spec.year) || spec.year < 1886 || spec.year > 2100) throw invalidArgument("The year must be between 1886 and 2100.");
+    if (!Number.isInteger(spec.year) || spec.year < 1886 || spec.year > 2100)
+      throw invalidArgument("The year must be between 1886 and 2100.");
     if (!POWERTRAIN_TYPES.includes(spec.powertrainType)) {
       throw invalidArgument(`The powertrain type must be one of ${POWERTRAIN_TYPES.join(", ")}.`);
     }
@@ -104,14 +109,25 @@ export class VehicleService {
     const manufacturer = await this.ensureManufacturer(make);
     await this.db
       .insertInto("vehicle_definitions")
-      .values({ id, make, model, year: spec.year, powertrain_type: spec.powertrainType, manufacturer_token_id: manufacturer.tokenId })
+      .values({
+        id,
+        make,
+        model,
+        year: spec.year,
+        powertrain_type: spec.powertrainType,
+        manufacturer_token_id: manufacturer.tokenId,
+      })
       .onConflict((oc) => oc.column("id").doNothing())
       .execute();
     return (await this.findDefinition(id))!;
   }
 
   async findDefinition(id: string): Promise<VehicleDefinition | undefined> {
-    const row = await this.db.selectFrom("vehicle_definitions").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("vehicle_definitions")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row && toDefinition(row);
   }
 
@@ -138,7 +154,11 @@ export class VehicleService {
   }
 
   async findManufacturer(tokenId: number): Promise<Manufacturer | undefined> {
-    const row = await this.db.selectFrom("manufacturers").selectAll().where("token_id", "=", tokenId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("manufacturers")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .executeTakeFirst();
     return row && toManufacturer(row);
   }
 
@@ -166,7 +186,11 @@ export class VehicleService {
 
   async find(tokenId: number): Promise<Vehicle | undefined> {
     if (!Number.isSafeInteger(tokenId) || tokenId < 0) return undefined;
-    const row = await this.db.selectFrom("vehicles").selectAll().where("token_id", "=", tokenId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("vehicles")
+      .selectAll()
+      .where("token_id", "=", tokenId)
+      .executeTakeFirst();
     if (!row) return undefined;
     return this.toVehicle(row, (await this.findDefinition(row.definition_id))!);
   }
@@ -181,11 +205,17 @@ export class VehicleService {
    * Vehicles by tokenId (keyset pagination), filtered. `tokenIdsIn` narrows to a given set (the
    * caller's list of vehicles granted to someone); with `orOwner` the set is "owned by X or in the list".
    */
-  async page(args: VehicleQuery & { below?: number; above?: number; limit: number; order: "asc" | "desc" }): Promise<Vehicle[]> {
+  async page(
+    args: VehicleQuery & { below?: number; above?: number; limit: number; order: "asc" | "desc" },
+  ): Promise<Vehicle[]> {
     let q = this.filtered(args);
     if (args.below !== undefined) q = q.where("vehicles.token_id", "<", args.below);
     if (args.above !== undefined) q = q.where("vehicles.token_id", ">", args.above);
-    const rows = await q.selectAll(["vehicles", "vehicle_definitions"]).orderBy("vehicles.token_id", args.order).limit(args.limit).execute();
+    const rows = await q
+      .selectAll(["vehicles", "vehicle_definitions"])
+      .orderBy("vehicles.token_id", args.order)
+      .limit(args.limit)
+      .execute();
     return rows.map((r) => this.toVehicle(r, toDefinition(r)));
   }
 
@@ -197,18 +227,25 @@ export class VehicleService {
   }
 
   private filtered(args: VehicleQuery) {
-    let q = this.db.selectFrom("vehicles").innerJoin("vehicle_definitions", "vehicle_definitions.id", "vehicles.definition_id");
+    let q = this.db
+      .selectFrom("vehicles")
+      .innerJoin("vehicle_definitions", "vehicle_definitions.id", "vehicles.definition_id");
     if (args.owner) q = q.where("vehicles.owner", "=", args.owner);
     if (args.ownerOrTokenIds) {
       const { owner, tokenIds } = args.ownerOrTokenIds;
       q = q.where((eb) =>
-        tokenIds.length > 0 ? eb.or([eb("vehicles.owner", "=", owner), eb("vehicles.token_id", "in", tokenIds)]) : eb("vehicles.owner", "=", owner),
+        tokenIds.length > 0
+          ? eb.or([eb("vehicles.owner", "=", owner), eb("vehicles.token_id", "in", tokenIds)])
+          : eb("vehicles.owner", "=", owner),
       );
     }
-    if (args.make) q = q.where((eb) => eb(eb.fn("lower", ["vehicle_definitions.make"]), "=", args.make!.toLowerCase()));
-    if (args.model) q = q.where((eb) => eb(eb.fn("lower", ["vehicle_definitions.model"]), "=", args.model!.toLowerCase()));
+    if (args.make)
+      q = q.where((eb) => eb(eb.fn("lower", ["vehicle_definitions.make"]), "=", args.make!.toLowerCase()));
+    if (args.model)
+      q = q.where((eb) => eb(eb.fn("lower", ["vehicle_definitions.model"]), "=", args.model!.toLowerCase()));
     if (args.year !== undefined) q = q.where("vehicle_definitions.year", "=", args.year);
-    if (args.manufacturerTokenId !== undefined) q = q.where("vehicle_definitions.manufacturer_token_id", "=", args.manufacturerTokenId);
+    if (args.manufacturerTokenId !== undefined)
+      q = q.where("vehicle_definitions.manufacturer_token_id", "=", args.manufacturerTokenId);
     if (args.definitionId !== undefined) q = q.where("vehicle_definitions.id", "=", args.definitionId);
     return q;
   }
@@ -226,14 +263,22 @@ export class VehicleService {
         .where("token_id", "=", tokenId)
         .where("transfer_version", "=", vehicle.transferVersion)
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw invalidArgument("The vehicle changed meanwhile; try again.");
+      if (Number(updated.numUpdatedRows) !== 1)
+        throw invalidArgument("The vehicle changed meanwhile; try again.");
       await trx
         .insertInto("vehicle_transfers")
-        .values({ token_id: tokenId, from_owner: vehicle.owner, to_owner: to, version, transferred_at: this.now() })
+        .values({
+          token_id: tokenId,
+          from_owner: vehicle.owner,
+          to_owner: to,
+          version,
+          transferred_at: this.now(),
+        })
         .execute();
     });
     const event: TransferEvent = { tokenId, from: vehicle.owner, to, version };
-    for (const listener of this.events.listeners("transfer")) await (listener as (e: TransferEvent) => unknown)(event);
+    for (const listener of this.events.listeners("transfer"))
+      await (listener as (e: TransferEvent) => unknown)(event);
     return { ...vehicle, owner: to, transferVersion: version };
   }
 
@@ -276,6 +321,16 @@ function toDefinition(row: Selectable<VehicleDefinitionsTable>): VehicleDefiniti
   };
 }
 
-function toManufacturer(row: { token_id: number; name: string; owner: string; minted_at: number }): Manufacturer {
-  return { tokenId: row.token_id, name: row.name, owner: row.owner as Address, mintedAt: new Date(row.minted_at) };
+function toManufacturer(row: {
+  token_id: number;
+  name: string;
+  owner: string;
+  minted_at: number;
+}): Manufacturer {
+  return {
+    tokenId: row.token_id,
+    name: row.name,
+    owner: row.owner as Address,
+    mintedAt: new Date(row.minted_at),
+  };
 }

@@ -156,7 +156,6 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn("activated_at", time, (c) => c.notNull())
     .addColumn("retired_at", time)
     .execute();
-
 }
 
 export async function down(db: AnyDb): Promise<void> {
