@@ -5,6 +5,8 @@
 import { DIMO, DimoEnvironment } from "@dimo-network/data-sdk";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createServices } from "../../packages/server/src/app.ts";
+import { loadConfig } from "../../packages/server/src/config.ts";
 import { runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 
 interface Demo {
@@ -131,5 +133,27 @@ describe("data-sdk 1.6.0 against Keyfob", () => {
     ).rejects.toMatchObject({
       statusCode: 401,
     });
+  });
+
+  it("refuses an expired developer JWT signed with the server's own key with 401", async () => {
+    // A second process view of the same installation, its clock two days back: a genuine
+    // signature from the active key, whose token expired a day ago.
+    const past = await createServices(loadConfig(server.env), {
+      migrate: false,
+      now: () => Date.now() - 2 * 86400_000,
+    });
+    try {
+      const claims = decodeJwt(developerJwt.headers.Authorization.slice(7));
+      const { iss: _iss, iat: _iat, exp: _exp, ...own } = claims;
+      const expired = await past.jwt.sign("developer", own, 86400);
+      const headers = { Authorization: `Bearer ${expired.token}` };
+      await expect(
+        dimo.tokenexchange.exchange({ headers, tokenId: shared().tokenId, privileges: [1] }),
+      ).rejects.toMatchObject({
+        statusCode: 401,
+      });
+    } finally {
+      await past.close();
+    }
   });
 });
