@@ -49,8 +49,18 @@ export interface SignedJwt {
 /** Registered claims the signer sets itself. */
 type OwnClaims = { iss?: never; iat?: never; exp?: never };
 
+// Verified tokens remembered by their exact bytes: a backend reuses its developer JWT for hours,
+// and an ECDSA verification costs several times the rest of a token exchange.
+const VERIFIED_CACHE_LIMIT = 10_000;
+
+interface VerifiedToken {
+  payload: JWTPayload;
+  kid: string;
+}
+
 export class JwtService {
   readonly issuers: Record<JwtIssuer, string>;
+  private verified = new Map<string, VerifiedToken>();
 
   constructor(
     private readonly keys: SigningKeyStore,
@@ -90,6 +100,30 @@ export class JwtService {
     if (typeof token !== "string" || token.length === 0 || token.length > MAX_JWT_LENGTH) {
       throw new InvalidJwtError(undefined, "malformed");
     }
+    const cacheKey = `${issuer} ${token}`;
+    const hit = this.verified.get(cacheKey);
+    if (hit) {
+      // Same bytes, same signature: only the time-dependent checks and the key's presence can change.
+      const nowS = Math.floor(this.now() / 1000);
+      const { exp, iat } = hit.payload as { exp: number; iat: number };
+      const key = await this.keys.verificationKey(issuer, hit.kid);
+      if (
+        key &&
+        exp + JWT_CLOCK_SKEW_SECONDS > nowS &&
+        nowS - iat <= this.settings.maxTokenLifetimeSeconds[issuer] + JWT_CLOCK_SKEW_SECONDS
+      ) {
+        return hit.payload;
+      }
+      this.verified.delete(cacheKey);
+    }
+    const payload = await this.verifyFully(issuer, token);
+    if (this.verified.size >= VERIFIED_CACHE_LIMIT) this.verified = new Map();
+    const kid = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")).kid as string;
+    this.verified.set(cacheKey, { payload, kid });
+    return payload;
+  }
+
+  private async verifyFully(issuer: JwtIssuer, token: string): Promise<JWTPayload> {
     try {
       const { payload } = await jwtVerify(token, (header) => this.resolveKey(issuer, header), {
         algorithms: [this.keys.alg],

@@ -92,6 +92,11 @@ export class GrantService {
     vehicles.onTransfer((e) => this.endGrantsOnTransfer(e.tokenId, e.version, e.from));
   }
 
+  /** Changes whenever a grant change or transfer cleared the cache: a key for derived caches. */
+  get generation(): number {
+    return this.cacheGeneration;
+  }
+
   clearCache(): void {
     this.cache = new Map();
     this.cacheGeneration++;

@@ -434,6 +434,29 @@ describe(`token exchange (${testEngine()})`, () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("repeats within one second get the same token; a grant change or the next second signs anew", async () => {
+    const body = { nftContractAddress: CONTRACT, privileges: [1], tokenId: narrow.tokenId };
+    const first = (await exchange(body)).json().token;
+    expect((await exchange(body)).json().token).toBe(first);
+    const other = (await exchange({ ...body, privileges: [1, 4], tokenId: shared.tokenId })).json();
+    expect(other.token).toEqual(expect.any(String));
+    expect(other.token).not.toBe(first);
+    await services.grants.extend({
+      tokenId: narrow.tokenId,
+      grantee: license.clientId,
+      grantor: owner.walletAddress,
+      expiresAt: new Date(clock.now + 400 * 86400_000),
+    });
+    const afterChange = (await exchange(body)).json().token;
+    expect(afterChange).not.toBe(first);
+    clock.now += 1000;
+    const nextSecond = (await exchange(body)).json().token;
+    expect(nextSecond).not.toBe(afterChange);
+    const claims = (t: string) => JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString());
+    expect(claims(nextSecond).iat).toBe(claims(afterChange).iat + 1);
+    expect(claims(nextSecond).exp - claims(nextSecond).iat).toBe(600);
+  });
+
   it("a revoked or transferred grant no longer exchanges", async () => {
     const vehicle = await services.vehicles.mint({
       owner: owner.walletAddress,
