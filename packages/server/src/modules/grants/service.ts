@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from "kysely";
 import { type Address, checksumAddress, isHexAddress } from "../../domain/address.ts";
 import {
   BUILTIN_TEMPLATES,
@@ -53,6 +53,10 @@ export interface Template {
   active: boolean;
   createdAt: Date;
 }
+
+/** Rows of `token_id` and `version`: see `GrantService.grantedPairsQuery`. */
+// biome-ignore lint/suspicious/noExplicitAny: an opaque subquery handed to another module.
+export type GrantedPairsQuery = SelectQueryBuilder<any, any, { token_id: number; version: number }>;
 
 /** The outcome of evaluating a request for privileges on a vehicle (auth-and-tokens.md §6.4). */
 export type GrantDecision =
@@ -477,20 +481,29 @@ export class GrantService {
   }
 
   /**
-   * Token ids with a possibly active grant for the grantee (unexpired). Callers that need exact
-   * activity check the version against the vehicle, which the Identity filter does in SQL terms
-   * through `activeTokenIdsFor`.
+   * The (token id, transfer version) pairs of the grantee's unexpired grants whose template (if
+   * any) is active, as an SQL subquery: the vehicles service matches it against each vehicle's
+   * current transfer version, so the `privileged` filter stays one query however many vehicles
+   * are shared, and neither module reads the other's tables.
    */
-  async activeTokenIdsFor(grantee: Address): Promise<number[]> {
-    const rows = await this.db
+  grantedPairsQuery(grantee: Address): GrantedPairsQuery {
+    return this.db
       .selectFrom("grants")
-      .innerJoin("vehicles", "vehicles.token_id", "grants.token_id")
-      .select("grants.token_id")
+      .select(["grants.token_id", "grants.version"])
       .where("grants.grantee", "=", grantee)
       .where("grants.expires_at_s", ">", Math.floor(this.now() / 1000))
-      .whereRef("grants.version", "=", "vehicles.transfer_version")
-      .execute();
-    return rows.map((r) => r.token_id);
+      .where((eb) =>
+        eb.or([
+          eb("grants.template_id", "in", ["0", ""]),
+          eb.exists(
+            eb
+              .selectFrom("sacd_templates")
+              .select("sacd_templates.token_id")
+              .where("sacd_templates.active", "=", 1)
+              .where(sql<string>`cast(sacd_templates.token_id as text)`, "=", eb.ref("grants.template_id")),
+          ),
+        ]),
+      );
   }
 
   /** Every write on a vehicle's grants, oldest first: the audit trail. */

@@ -1,12 +1,12 @@
 import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOwner, dataOf, type IdentityHarness, startIdentity } from "../../../test/support/identity.ts";
 import { createTestStore } from "../../../test/support/store.ts";
 import { invalidArgument } from "../../errors.ts";
 import type { Vehicle } from "../vehicles/service.ts";
 import type { IdentityDeps } from "./context.ts";
 import { IDENTITY_BODY_LIMIT } from "./routes.ts";
 import { createIdentityServer } from "./server.ts";
-import { createOwner, dataOf, type IdentityHarness, startIdentity } from "./test-fixture.ts";
 
 describe("/identity/query over HTTP", () => {
   let h: IdentityHarness;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOwner, dataOf, type IdentityHarness, startIdentity } from "../../../test/support/identity.ts";
 import { createTestStore } from "../../../test/support/store.ts";
 import { checksumAddress } from "../../domain/address.ts";
 import type { License } from "../licenses/service.ts";
-import { createOwner, dataOf, type IdentityHarness, startIdentity } from "./test-fixture.ts";
 
 const cursor = (tokenId: number) => Buffer.from(String(tokenId)).toString("base64");
 

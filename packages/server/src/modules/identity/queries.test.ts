@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOwner, dataOf, type IdentityHarness, startIdentity } from "../../../test/support/identity.ts";
 import { createTestStore } from "../../../test/support/store.ts";
 import type { License } from "../licenses/service.ts";
 import type { Vehicle } from "../vehicles/service.ts";
-import { createOwner, dataOf, type IdentityHarness, startIdentity } from "./test-fixture.ts";
 
 /** Every query of identity-api.md §6, verbatim (with its substitutions), and the shape its client reads. */
 describe("official clients' queries (identity-api.md §6)", () => {

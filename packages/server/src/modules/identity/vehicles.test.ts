@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  createOwner,
+  dataOf,
+  type IdentityHarness,
+  type Json,
+  startIdentity,
+} from "../../../test/support/identity.ts";
 import { createTestStore } from "../../../test/support/store.ts";
 import type { License } from "../licenses/service.ts";
 import type { Vehicle } from "../vehicles/service.ts";
-import { createOwner, dataOf, type IdentityHarness, type Json, startIdentity } from "./test-fixture.ts";
 
 const cursor = (tokenId: number) => Buffer.from(String(tokenId)).toString("base64");
 const HOUR = 3_600_000;

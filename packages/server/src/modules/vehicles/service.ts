@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { Kysely, Selectable } from "kysely";
+import type { Kysely, Selectable, SelectQueryBuilder } from "kysely";
 import { type Address, checksumAddress, isHexAddress } from "../../domain/address.ts";
 import { formatErc721Did } from "../../domain/did.ts";
 import { invalidArgument, notFoundError } from "../../errors.ts";
@@ -231,12 +231,17 @@ export class VehicleService {
       .selectFrom("vehicles")
       .innerJoin("vehicle_definitions", "vehicle_definitions.id", "vehicles.definition_id");
     if (args.owner) q = q.where("vehicles.owner", "=", args.owner);
-    if (args.ownerOrTokenIds) {
-      const { owner, tokenIds } = args.ownerOrTokenIds;
+    if (args.ownerOrGranted) {
+      const { owner, granted } = args.ownerOrGranted;
       q = q.where((eb) =>
-        tokenIds.length > 0
-          ? eb.or([eb("vehicles.owner", "=", owner), eb("vehicles.token_id", "in", tokenIds)])
-          : eb("vehicles.owner", "=", owner),
+        eb.or([
+          eb("vehicles.owner", "=", owner),
+          eb(
+            eb.refTuple("vehicles.token_id", "vehicles.transfer_version"),
+            "in",
+            granted.$asTuple("token_id", "version"),
+          ),
+        ]),
       );
     }
     if (args.make)
@@ -294,9 +299,14 @@ export class VehicleService {
   }
 }
 
+/** A subquery of (token_id, version) rows, such as the grants module's `grantedPairsQuery`. */
+// biome-ignore lint/suspicious/noExplicitAny: an opaque subquery from another module.
+export type GrantedPairs = SelectQueryBuilder<any, any, { token_id: number; version: number }>;
+
 export interface VehicleQuery {
   owner?: Address;
-  ownerOrTokenIds?: { owner: Address; tokenIds: number[] };
+  /** Owned by `owner`, or matching one of `granted`'s (token_id, version) rows at its current transfer version. */
+  ownerOrGranted?: { owner: Address; granted: GrantedPairs };
   make?: string;
   model?: string;
   year?: number;

@@ -151,9 +151,9 @@ async function vehicleQuery(
   const query: VehicleQuery = {};
   if (filter.owner != null) query.owner = filter.owner;
   if (filter.privileged != null) {
-    query.ownerOrTokenIds = {
+    query.ownerOrGranted = {
       owner: filter.privileged,
-      tokenIds: await ctx.deps.grants.activeTokenIdsFor(filter.privileged),
+      granted: ctx.deps.grants.grantedPairsQuery(filter.privileged),
     };
   }
   if (filter.make != null) query.make = filter.make;

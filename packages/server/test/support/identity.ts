@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { buildApp, createServices, type Services } from "../../app.ts";
-import { loadConfig } from "../../config.ts";
-import type { Store } from "../../store/index.ts";
+import { buildApp, createServices, type Services } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import type { Store } from "../../src/store/index.ts";
 
 /**
  * Test support for the Identity API: the real app over a migrated test store (`createTestStore()`
