@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { registerKeyCommands } from "./cli/keys.ts";
 import { registerLicenseCommands } from "./cli/license.ts";
 import { registerMigrateCommand } from "./cli/migrate.ts";
 import { registerSeedCommand } from "./cli/seed.ts";
@@ -16,6 +17,7 @@ registerStartCommand(program);
 registerMigrateCommand(program);
 registerSeedCommand(program);
 registerLicenseCommands(program);
+registerKeyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

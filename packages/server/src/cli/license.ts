@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { createServices } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { DEMO_DEVELOPER_EMAIL } from "../demo.ts";
 import { redirectUriProblem } from "../domain/redirect-uri.ts";
@@ -19,6 +18,7 @@ export function registerLicenseCommands(program: Command): void {
     )
     .option("--json", "print JSON")
     .action(async (opts: { alias?: string; redirectUri?: string[]; owner: string; json?: boolean }) => {
+      const { createServices } = await import("../app.ts");
       const services = await createServices({ ...loadConfig(), logLevel: "silent" });
       try {
         // Check every URI before creating anything, so a typo leaves no half-made license.

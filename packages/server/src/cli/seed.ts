@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { createServices } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { formatDemo, seedDemo } from "../demo.ts";
 
@@ -12,6 +11,7 @@ export function registerSeedCommand(program: Command): void {
     .action(async (opts: { demo: boolean; json?: boolean }) => {
       const config = loadConfig();
       // Keep stdout clean for --json: logs go nowhere.
+      const { createServices } = await import("../app.ts");
       const services = await createServices({ ...config, logLevel: "silent" });
       try {
         const demo = await seedDemo(services);

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { buildApp, createServices } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { formatDemo, seedDemo } from "../demo.ts";
 
@@ -9,6 +8,7 @@ export function registerStartCommand(program: Command): void {
     .description("Start the server (embedded SQLite under ./data unless KEYFOB_DATABASE_URL says otherwise)")
     .action(async () => {
       const config = loadConfig();
+      const { buildApp, createServices } = await import("../app.ts");
       const services = await createServices(config);
       // The embedded mode is the newcomer's laptop: demo data is there from the first start.
       const demo = config.embedded ? await seedDemo(services) : undefined;
