@@ -201,6 +201,18 @@ describe(`JWT signing and verification (${testEngine()})`, () => {
       statusCode: 401,
       message: "No Ethereum address claim found.",
     });
+    // Pinned to its audience: the license itself (a single string, or an array holding it).
+    await expect(
+      verify({ sub: sub(clientId), ethereum_address: clientId, aud: [clientId, "x"] }),
+    ).resolves.toMatchObject({ clientId });
+    expect(await verify({ sub: sub(clientId), ethereum_address: clientId, aud: "dimo.zone" })).toEqual({
+      statusCode: 401,
+      message: "Invalid or expired JWT",
+    });
+    expect(await verify({ sub: sub(clientId), ethereum_address: clientId, aud: undefined })).toEqual({
+      statusCode: 401,
+      message: "Invalid or expired JWT",
+    });
     expect(await verify({ sub: sub(clientId), ethereum_address: "0x12" })).toEqual({
       statusCode: 401,
       message: "Ethereum address claim is not a valid hex address.",

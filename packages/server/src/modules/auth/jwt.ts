@@ -214,6 +214,11 @@ export async function verifyDeveloperJwt(
     throw new DeveloperJwtError(401, "Ethereum address claim is not a valid hex address.");
   const ethereumAddress = checksumAddress(claimed);
   if (ethereumAddress !== clientId) throw new DeveloperJwtError(403, `not a dev license: ${claimed}`);
+  // Our developer JWTs are issued to the license itself: a token meant for another audience is not one.
+  const audiences = typeof claims.aud === "string" ? [claims.aud] : (claims.aud ?? []);
+  if (!audiences.some((aud) => aud.toLowerCase() === clientId.toLowerCase())) {
+    throw new InvalidJwtError(undefined, "audience");
+  }
   return { clientId, ethereumAddress, claims };
 }
 
