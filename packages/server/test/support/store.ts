@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "kysely";
 import pg from "pg";
 import { migrate, type OpenStoreOptions, openStore, type Store } from "../../src/store/index.ts";
 
@@ -109,4 +110,50 @@ export async function createTestStore(options: OpenStoreOptions = {}): Promise<T
       }
     },
   };
+}
+
+/**
+ * Deletes every row and resets the id counters, so each test starts from an empty, migrated store.
+ * (One database per test file: a fresh PostgreSQL database per test costs about a second.)
+ */
+export async function emptyStore(store: Store): Promise<void> {
+  if (store.engine === "postgres") {
+    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables
+      where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely%'`.execute(
+      store.db,
+    );
+    await sql`truncate ${sql.join(rows.map((r) => sql.table(r.name)))} restart identity cascade`.execute(
+      store.db,
+    );
+    return;
+  }
+  const { rows } = await sql<{ name: string }>`select name from sqlite_master
+    where type = 'table' and name not like 'kysely%' and name not like 'sqlite%'`.execute(store.db);
+  await sql`pragma foreign_keys = off`.execute(store.db);
+  try {
+    for (const { name } of rows) await sql`delete from ${sql.table(name)}`.execute(store.db);
+    await sql`delete from sqlite_sequence`.execute(store.db);
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(store.db);
+  }
+}
+
+/** The name of every table in the store's database, the engine's and the migrator's own included. */
+export async function tableNames(store: Store): Promise<string[]> {
+  const tables =
+    store.engine === "postgres"
+      ? await sql<{ name: string }>`select table_name as name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(store.db)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store.db);
+  return tables.rows.map((t) => t.name);
+}
+
+/** Every value of every row of every table (see `tableNames`), as lower-case text: `table:[rows as JSON]` a line. */
+export async function databaseText(store: Store): Promise<string> {
+  let text = "";
+  for (const name of await tableNames(store)) {
+    const rows = await sql`select * from ${sql.table(name)}`.execute(store.db);
+    text += `${name}:${JSON.stringify(rows.rows)}\n`;
+  }
+  return text.toLowerCase();
 }

@@ -1,105 +1,42 @@
 import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
 import { getAddress } from "viem";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  createTestStore,
-  freshDatabaseUrl,
-  type TestStore,
-  testEngine,
-} from "../../../test/support/store.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { serviceError, testConfig, useServices } from "../../../test/support/services.ts";
+import { freshDatabaseUrl, testEngine } from "../../../test/support/store.ts";
 import { buildApp, createServices, type Services } from "../../app.ts";
-import { loadConfig } from "../../config.ts";
 import type { PrivilegeId } from "../../domain/privileges.ts";
 import { cidOf, verifySignedDocument } from "../../domain/sacd-document.ts";
-import { ServiceError, type ServiceErrorKind } from "../../errors.ts";
 import { migrate, openStore, type Store } from "../../store/index.ts";
 import type { User } from "../accounts/service.ts";
 import type { License } from "../licenses/service.ts";
 import type { Vehicle, VehicleSpec } from "../vehicles/service.ts";
 import type { Grant } from "./service.ts";
 
-const SECRET = "x".repeat(40);
 const START = Date.parse("2025-06-01T12:00:00Z");
 const START_S = START / 1000;
 const YEAR_S = 365.25 * 86400;
 const MODEL_3: VehicleSpec = { make: "Tesla", model: "Model 3", year: 2020, powertrainType: "BEV" };
 const STRANGER = getAddress("0x1db3439a222c519ab44bb1144fc28167b4fa6ee6");
 
-let ctx: TestStore;
-let services: Services;
-let clock: number;
+const ctx = useServices(START);
 let app: FastifyInstance | undefined;
-
-const config = () => loadConfig({ KEYFOB_SECRET: SECRET, KEYFOB_LOG_LEVEL: "silent" });
-
-beforeAll(async () => {
-  ctx = await createTestStore();
-});
-
-afterAll(async () => {
-  await ctx?.cleanup();
-});
-
-beforeEach(async () => {
-  clock = START;
-  await emptyStore(ctx.store);
-  services = await createServices(config(), { store: ctx.store, now: () => clock });
-});
 
 afterEach(async () => {
   await app?.close();
   app = undefined;
-  await services?.close();
 });
 
 /** Vehicles the grantee holds an active grant on, as the Identity `privileged` filter finds them. */
 async function grantedTokenIds(grantee: string): Promise<number[]> {
-  const vehicles = await services.vehicles.page({
+  const vehicles = await ctx.services.vehicles.page({
     ownerOrGranted: {
       owner: grantee as `0x${string}`,
-      granted: services.grants.grantedPairsQuery(grantee as `0x${string}`),
+      granted: ctx.services.grants.grantedPairsQuery(grantee as `0x${string}`),
     },
     limit: 1000,
     order: "asc",
   });
   return vehicles.filter((v) => v.owner.toLowerCase() !== grantee.toLowerCase()).map((v) => v.tokenId);
-}
-
-/**
- * Deletes every row and resets the id counters, so each test starts from an empty, migrated store.
- * (One database per file: a fresh PostgreSQL database per test costs about a second.)
- */
-async function emptyStore(store: Store): Promise<void> {
-  if (store.engine === "postgres") {
-    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables
-      where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely%'`.execute(
-      store.db,
-    );
-    await sql`truncate ${sql.join(rows.map((r) => sql.table(r.name)))} restart identity cascade`.execute(
-      store.db,
-    );
-    return;
-  }
-  const { rows } = await sql<{ name: string }>`select name from sqlite_master
-    where type = 'table' and name not like 'kysely%' and name not like 'sqlite%'`.execute(store.db);
-  await sql`pragma foreign_keys = off`.execute(store.db);
-  try {
-    for (const { name } of rows) await sql`delete from ${sql.table(name)}`.execute(store.db);
-    await sql`delete from sqlite_sequence`.execute(store.db);
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(store.db);
-  }
-}
-
-async function serviceError(promise: Promise<unknown>, kind: ServiceErrorKind): Promise<ServiceError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected a ${kind} ServiceError`).toBeInstanceOf(ServiceError);
-  expect((err as ServiceError).kind).toBe(kind);
-  return err as ServiceError;
 }
 
 interface World {
@@ -110,7 +47,7 @@ interface World {
 }
 
 /** An owner account with a vehicle, and a developer license to share it with. */
-async function world(s: Services = services, email = "owner@example.com"): Promise<World> {
+async function world(s: Services = ctx.services, email = "owner@example.com"): Promise<World> {
   const owner = await s.accounts.create(email);
   const license = await s.licenses.create({ owner: owner.walletAddress, alias: `app for ${email}` });
   const vehicle = await s.vehicles.mint({ owner: owner.walletAddress, ...MODEL_3 });
@@ -131,7 +68,7 @@ async function counts(store: Store = ctx.store) {
 }
 
 async function httpApp(): Promise<FastifyInstance> {
-  app ??= await buildApp(services);
+  app ??= await buildApp(ctx.services);
   return app;
 }
 
@@ -155,12 +92,12 @@ async function fetchAndVerify(grant: Grant) {
   };
 }
 
-const refresh = (vehicle: Vehicle) => services.vehicles.require(vehicle.tokenId);
+const refresh = (vehicle: Vehicle) => ctx.services.vehicles.require(vehicle.tokenId);
 
 describe("GrantService.grant", () => {
   it('template "1" grants privileges 1–6 (0x3ffc) and records templateId "1"', async () => {
     const { owner, clientId, vehicle } = await world();
-    const grant = await services.grants.grant({
+    const grant = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId.toLowerCase(),
       grantor: owner.walletAddress,
@@ -177,13 +114,13 @@ describe("GrantService.grant", () => {
       createdAt: new Date(START),
     });
     expect(`0x${grant.permissions.toString(16)}`).toBe("0x3ffc");
-    expect(await services.grants.current(vehicle.tokenId, clientId)).toEqual(grant);
-    expect(await services.grants.active(vehicle, clientId)).toEqual(grant);
+    expect(await ctx.services.grants.current(vehicle.tokenId, clientId)).toEqual(grant);
+    expect(await ctx.services.grants.active(vehicle, clientId)).toEqual(grant);
   });
 
   it("the template wins over an explicit privilege list, and may be given as a number", async () => {
     const { owner, clientId, vehicle } = await world();
-    const grant = await services.grants.grant({
+    const grant = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -196,7 +133,7 @@ describe("GrantService.grant", () => {
 
   it("explicit privileges [1, 4] give 0x30c with no template; duplicates and order don't matter", async () => {
     const { owner, clientId, vehicle } = await world();
-    const grant = await services.grants.grant({
+    const grant = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -206,7 +143,7 @@ describe("GrantService.grant", () => {
     expect(grant.privileges).toEqual([1, 4]);
     expect(grant.templateId).toBe("0");
     // Template "0" and "" mean none.
-    const again = await services.grants.grant({
+    const again = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -230,7 +167,7 @@ describe("GrantService.grant", () => {
     const { owner, clientId, vehicle } = await world();
     const before = await counts();
     await serviceError(
-      services.grants.grant({
+      ctx.services.grants.grant({
         tokenId: vehicle.tokenId,
         grantee: clientId,
         grantor: owner.walletAddress,
@@ -239,15 +176,15 @@ describe("GrantService.grant", () => {
       "INVALID_ARGUMENT",
     );
     expect(await counts()).toEqual(before);
-    expect(await services.grants.current(vehicle.tokenId, clientId)).toBeUndefined();
-    expect(await services.grants.history(vehicle.tokenId)).toEqual([]);
+    expect(await ctx.services.grants.current(vehicle.tokenId, clientId)).toBeUndefined();
+    expect(await ctx.services.grants.history(vehicle.tokenId)).toEqual([]);
   });
 
   it("rejects a malformed grantee, and sharing with the owner themself", async () => {
     const { owner, vehicle } = await world();
     const before = await counts();
     await serviceError(
-      services.grants.grant({
+      ctx.services.grants.grant({
         tokenId: vehicle.tokenId,
         grantee: "0xabc",
         grantor: owner.walletAddress,
@@ -256,7 +193,7 @@ describe("GrantService.grant", () => {
       "INVALID_ARGUMENT",
     );
     await serviceError(
-      services.grants.grant({
+      ctx.services.grants.grant({
         tokenId: vehicle.tokenId,
         grantee: owner.walletAddress.toLowerCase(),
         grantor: owner.walletAddress,
@@ -269,21 +206,21 @@ describe("GrantService.grant", () => {
 
   it("only the owner may grant: anyone else is FORBIDDEN and nothing is stored", async () => {
     const { clientId, vehicle } = await world();
-    const other = await services.accounts.create("someone-else@example.com");
+    const other = await ctx.services.accounts.create("someone-else@example.com");
     const before = await counts();
     for (const grantor of [other.walletAddress, STRANGER, "not-an-address"]) {
       await serviceError(
-        services.grants.grant({ tokenId: vehicle.tokenId, grantee: clientId, grantor, templateId: "1" }),
+        ctx.services.grants.grant({ tokenId: vehicle.tokenId, grantee: clientId, grantor, templateId: "1" }),
         "FORBIDDEN",
       );
     }
     expect(await counts()).toEqual(before);
-    expect(await services.grants.current(vehicle.tokenId, clientId)).toBeUndefined();
+    expect(await ctx.services.grants.current(vehicle.tokenId, clientId)).toBeUndefined();
   });
 
   it("the owner's address is accepted in any case", async () => {
     const { owner, clientId, vehicle } = await world();
-    const grant = await services.grants.grant({
+    const grant = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress.toLowerCase(),
@@ -295,7 +232,7 @@ describe("GrantService.grant", () => {
   it("an unknown vehicle is NOT_FOUND", async () => {
     const { owner, clientId } = await world();
     await serviceError(
-      services.grants.grant({
+      ctx.services.grants.grant({
         tokenId: 999,
         grantee: clientId,
         grantor: owner.walletAddress,
@@ -307,7 +244,7 @@ describe("GrantService.grant", () => {
 
   it("default expiry is about 100 years from now", async () => {
     const { owner, clientId, vehicle } = await world();
-    const grant = await services.grants.grant({
+    const grant = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -323,7 +260,7 @@ describe("GrantService.grant", () => {
   it("an explicit expiry is kept to the second", async () => {
     const { owner, clientId, vehicle } = await world();
     const expiresAt = new Date("2026-01-31T23:59:59.750Z");
-    const grant = await services.grants.grant({
+    const grant = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -343,7 +280,7 @@ describe("GrantService.grant", () => {
     const { owner, clientId, vehicle } = await world();
     const before = await counts();
     await serviceError(
-      services.grants.grant({
+      ctx.services.grants.grant({
         tokenId: vehicle.tokenId,
         grantee: clientId,
         grantor: owner.walletAddress,
@@ -357,22 +294,24 @@ describe("GrantService.grant", () => {
 
   it("a new grant replaces the current record for the same (vehicle, grantee)", async () => {
     const { owner, clientId, vehicle } = await world();
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       templateId: "1",
     });
-    clock = START + 1000;
-    const second = await services.grants.grant({
+    ctx.clock = START + 1000;
+    const second = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [8],
     });
-    expect(await services.grants.current(vehicle.tokenId, clientId)).toEqual(second);
+    expect(await ctx.services.grants.current(vehicle.tokenId, clientId)).toEqual(second);
     expect((await counts()).grants).toBe(1);
-    expect((await services.grants.history(vehicle.tokenId)).map((e) => [e.action, e.permissions])).toEqual([
+    expect(
+      (await ctx.services.grants.history(vehicle.tokenId)).map((e) => [e.action, e.permissions]),
+    ).toEqual([
       ["grant", 0x3ffc],
       ["grant", 3 << 16],
     ]);
@@ -382,7 +321,7 @@ describe("GrantService.grant", () => {
 describe("signed consent documents at /ipfs/:cid", () => {
   it("serve the grant's document as JSON whose CID recomputes and whose signature is the owner's", async () => {
     const { owner, clientId, vehicle } = await world();
-    const grant = await services.grants.grant({
+    const grant = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -392,7 +331,7 @@ describe("signed consent documents at /ipfs/:cid", () => {
 
     expect(res.headers["cache-control"]).toContain("immutable");
     expect(res.headers["access-control-allow-origin"]).toBe("*");
-    expect(res.body).toBe(await services.grants.document(cidOfSource(grant)));
+    expect(res.body).toBe(await ctx.services.grants.document(cidOfSource(grant)));
 
     expect(verified.type).toBe("dimo.sacd");
     expect(verified.grantor).toBe(owner.walletAddress);
@@ -422,7 +361,7 @@ describe("signed consent documents at /ipfs/:cid", () => {
 
   it("include requested cloud-event agreements, with a checksummed source", async () => {
     const { owner, clientId, vehicle } = await world();
-    const grant = await services.grants.grant({
+    const grant = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -447,7 +386,7 @@ describe("signed consent documents at /ipfs/:cid", () => {
   });
 
   it("serve the built-in template's document, signed by the platform", async () => {
-    const template = await services.grants.template(1);
+    const template = await ctx.services.grants.template(1);
     expect(template).toMatchObject({ tokenId: 1, permissions: 0x3ffc, active: true });
     const res = await (await httpApp()).inject({ method: "GET", url: `/ipfs/${template!.cid}` });
     expect(res.statusCode).toBe(200);
@@ -473,33 +412,33 @@ describe("signed consent documents at /ipfs/:cid", () => {
     const res = await (await httpApp()).inject({ method: "GET", url: `/ipfs/${cid}` });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ code: 404, message: expect.any(String) });
-    expect(await services.grants.document(cid)).toBeUndefined();
+    expect(await ctx.services.grants.document(cid)).toBeUndefined();
   });
 });
 
 describe("revoke, extend and the audit trail", () => {
   it("revoke writes expiration 0 and hides the grant everywhere", async () => {
     const { owner, clientId, vehicle } = await world();
-    const granted = await services.grants.grant({
+    const granted = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       templateId: "1",
     });
-    expect(await services.grants.activeForVehicle(vehicle)).toEqual([granted]);
+    expect(await ctx.services.grants.activeForVehicle(vehicle)).toEqual([granted]);
     expect(await grantedTokenIds(clientId)).toEqual([vehicle.tokenId]);
 
-    clock = START + 60_000;
-    const revoked = await services.grants.revoke({
+    ctx.clock = START + 60_000;
+    const revoked = await ctx.services.grants.revoke({
       tokenId: vehicle.tokenId,
       grantee: clientId.toLowerCase(),
       grantor: owner.walletAddress,
     });
     expect(revoked).toMatchObject({ expiresAt: 0, permissions: 0, privileges: [], grantee: clientId });
     expect(revoked.source).not.toBe(granted.source);
-    expect(await services.grants.current(vehicle.tokenId, clientId)).toMatchObject({ expiresAt: 0 });
-    expect(await services.grants.active(vehicle, clientId)).toBeUndefined();
-    expect(await services.grants.activeForVehicle(vehicle)).toEqual([]);
+    expect(await ctx.services.grants.current(vehicle.tokenId, clientId)).toMatchObject({ expiresAt: 0 });
+    expect(await ctx.services.grants.active(vehicle, clientId)).toBeUndefined();
+    expect(await ctx.services.grants.activeForVehicle(vehicle)).toEqual([]);
     expect(await grantedTokenIds(clientId)).toEqual([]);
 
     // The revocation has its own signed document too.
@@ -513,11 +452,15 @@ describe("revoke, extend and the audit trail", () => {
   it("revoking or extending something that is not shared is NOT_FOUND", async () => {
     const { owner, clientId, vehicle } = await world();
     await serviceError(
-      services.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: owner.walletAddress }),
+      ctx.services.grants.revoke({
+        tokenId: vehicle.tokenId,
+        grantee: clientId,
+        grantor: owner.walletAddress,
+      }),
       "NOT_FOUND",
     );
     await serviceError(
-      services.grants.extend({
+      ctx.services.grants.extend({
         tokenId: vehicle.tokenId,
         grantee: clientId,
         grantor: owner.walletAddress,
@@ -525,23 +468,27 @@ describe("revoke, extend and the audit trail", () => {
       }),
       "NOT_FOUND",
     );
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    await services.grants.revoke({
+    await ctx.services.grants.revoke({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
     });
     await serviceError(
-      services.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: owner.walletAddress }),
+      ctx.services.grants.revoke({
+        tokenId: vehicle.tokenId,
+        grantee: clientId,
+        grantor: owner.walletAddress,
+      }),
       "NOT_FOUND",
     );
     await serviceError(
-      services.grants.extend({
+      ctx.services.grants.extend({
         tokenId: vehicle.tokenId,
         grantee: clientId,
         grantor: owner.walletAddress,
@@ -553,24 +500,28 @@ describe("revoke, extend and the audit trail", () => {
 
   it("only the owner may revoke or extend", async () => {
     const { owner, clientId, vehicle } = await world();
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    const other = await services.accounts.create("other@example.com");
+    const other = await ctx.services.accounts.create("other@example.com");
     await serviceError(
-      services.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: other.walletAddress }),
+      ctx.services.grants.revoke({
+        tokenId: vehicle.tokenId,
+        grantee: clientId,
+        grantor: other.walletAddress,
+      }),
       "FORBIDDEN",
     );
     // Not even the grantee itself.
     await serviceError(
-      services.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: clientId }),
+      ctx.services.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: clientId }),
       "FORBIDDEN",
     );
     await serviceError(
-      services.grants.extend({
+      ctx.services.grants.extend({
         tokenId: vehicle.tokenId,
         grantee: clientId,
         grantor: other.walletAddress,
@@ -578,21 +529,21 @@ describe("revoke, extend and the audit trail", () => {
       }),
       "FORBIDDEN",
     );
-    expect(await services.grants.active(vehicle, clientId)).toBeDefined();
+    expect(await ctx.services.grants.active(vehicle, clientId)).toBeDefined();
   });
 
   it("extend moves the expiry and keeps the privileges", async () => {
     const { owner, clientId, vehicle } = await world();
-    const granted = await services.grants.grant({
+    const granted = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1, 4],
       expiresAt: new Date(START + 30 * 86_400_000),
     });
-    clock = START + 1000;
+    ctx.clock = START + 1000;
     const newExpiry = new Date(START + 400 * 86_400_000);
-    const extended = await services.grants.extend({
+    const extended = await ctx.services.grants.extend({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -605,7 +556,7 @@ describe("revoke, extend and the audit trail", () => {
       expiresAt: newExpiry.getTime() / 1000,
     });
     expect(extended.source).not.toBe(granted.source);
-    expect(await services.grants.active(vehicle, clientId)).toEqual(extended);
+    expect(await ctx.services.grants.active(vehicle, clientId)).toEqual(extended);
     const { data } = await fetchAndVerify(extended);
     expect(data.agreements[0]!.permissions).toEqual([
       { name: "privilege:GetNonLocationHistory" },
@@ -615,13 +566,13 @@ describe("revoke, extend and the audit trail", () => {
 
   it("extend keeps a template grant's template", async () => {
     const { owner, clientId, vehicle } = await world();
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       templateId: "1",
     });
-    const extended = await services.grants.extend({
+    const extended = await ctx.services.grants.extend({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -632,14 +583,14 @@ describe("revoke, extend and the audit trail", () => {
 
   it("extend rejects an expiry in the past and leaves the grant as it was", async () => {
     const { owner, clientId, vehicle } = await world();
-    const granted = await services.grants.grant({
+    const granted = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
     await serviceError(
-      services.grants.extend({
+      ctx.services.grants.extend({
         tokenId: vehicle.tokenId,
         grantee: clientId,
         grantor: owner.walletAddress,
@@ -647,105 +598,105 @@ describe("revoke, extend and the audit trail", () => {
       }),
       "INVALID_ARGUMENT",
     );
-    expect(await services.grants.current(vehicle.tokenId, clientId)).toEqual(granted);
+    expect(await ctx.services.grants.current(vehicle.tokenId, clientId)).toEqual(granted);
   });
 
   it("history() shows grant → extend → revoke in order, each with its own document", async () => {
     const { owner, clientId, vehicle } = await world();
-    const granted = await services.grants.grant({
+    const granted = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       templateId: "1",
     });
-    clock = START + 1000;
+    ctx.clock = START + 1000;
     const newExpiry = new Date(START + 2 * YEAR_S * 1000);
-    const extended = await services.grants.extend({
+    const extended = await ctx.services.grants.extend({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       expiresAt: newExpiry,
     });
-    clock = START + 2000;
-    const revoked = await services.grants.revoke({
+    ctx.clock = START + 2000;
+    const revoked = await ctx.services.grants.revoke({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
     });
 
-    const history = await services.grants.history(vehicle.tokenId, clientId);
+    const history = await ctx.services.grants.history(vehicle.tokenId, clientId);
     expect(history.map((e) => e.action)).toEqual(["grant", "extend", "revoke"]);
     expect(history.map((e) => e.expiresAt)).toEqual([granted.expiresAt, newExpiry.getTime() / 1000, 0]);
     expect(history.map((e) => e.permissions)).toEqual([0x3ffc, 0x3ffc, 0]);
     expect(history.map((e) => e.source)).toEqual([granted.source, extended.source, revoked.source]);
     expect(history.map((e) => e.createdAt.getTime())).toEqual([START, START + 1000, START + 2000]);
     expect(history.every((e) => e.grantor === owner.walletAddress && e.grantee === clientId)).toBe(true);
-    for (const event of history) expect(await services.grants.document(cidOfSource(event))).toBeDefined();
+    for (const event of history) expect(await ctx.services.grants.document(cidOfSource(event))).toBeDefined();
   });
 
   it("history() without a grantee covers every grantee on the vehicle, oldest first", async () => {
     const { owner, clientId, vehicle } = await world();
-    const second = await services.licenses.create({ owner: owner.walletAddress });
-    await services.grants.grant({
+    const second = await ctx.services.licenses.create({ owner: owner.walletAddress });
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: second.clientId,
       grantor: owner.walletAddress,
       privileges: [2],
     });
-    await services.grants.revoke({
+    await ctx.services.grants.revoke({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
     });
-    expect((await services.grants.history(vehicle.tokenId)).map((e) => [e.action, e.grantee])).toEqual([
+    expect((await ctx.services.grants.history(vehicle.tokenId)).map((e) => [e.action, e.grantee])).toEqual([
       ["grant", clientId],
       ["grant", second.clientId],
       ["revoke", clientId],
     ]);
-    expect((await services.grants.history(vehicle.tokenId, second.clientId)).map((e) => e.action)).toEqual([
-      "grant",
-    ]);
+    expect(
+      (await ctx.services.grants.history(vehicle.tokenId, second.clientId)).map((e) => e.action),
+    ).toEqual(["grant"]);
   });
 });
 
 describe("active grants", () => {
   it("activeForVehicle lists the newest first; the privileged filter lists the grantee's vehicles", async () => {
     const { owner, clientId, vehicle } = await world();
-    const second = await services.licenses.create({ owner: owner.walletAddress });
-    const otherVehicle = await services.vehicles.mint({
+    const second = await ctx.services.licenses.create({ owner: owner.walletAddress });
+    const otherVehicle = await ctx.services.vehicles.mint({
       owner: owner.walletAddress,
       make: "Ford",
       model: "F-150",
       year: 2019,
       powertrainType: "ICE",
     });
-    const a = await services.grants.grant({
+    const a = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    clock = START + 1000;
-    const b = await services.grants.grant({
+    ctx.clock = START + 1000;
+    const b = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: second.clientId,
       grantor: owner.walletAddress,
       privileges: [2],
     });
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: otherVehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [3],
     });
 
-    expect(await services.grants.activeForVehicle(vehicle)).toEqual([b, a]);
+    expect(await ctx.services.grants.activeForVehicle(vehicle)).toEqual([b, a]);
     expect((await grantedTokenIds(clientId)).sort((x: number, y: number) => x - y)).toEqual([
       vehicle.tokenId,
       otherVehicle.tokenId,
@@ -757,131 +708,145 @@ describe("active grants", () => {
   it("a grant is inactive from its expiry second on", async () => {
     const { owner, clientId, vehicle } = await world();
     const expiresAt = new Date(START + 3_600_000);
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
       expiresAt,
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({ allowed: true });
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+      allowed: true,
+    });
 
-    clock = expiresAt.getTime() - 1000;
-    expect(await services.grants.active(vehicle, clientId)).toBeDefined();
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({ allowed: true });
+    ctx.clock = expiresAt.getTime() - 1000;
+    expect(await ctx.services.grants.active(vehicle, clientId)).toBeDefined();
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+      allowed: true,
+    });
 
-    clock = expiresAt.getTime();
-    expect(await services.grants.active(vehicle, clientId)).toBeUndefined();
-    expect(await services.grants.activeForVehicle(vehicle)).toEqual([]);
+    ctx.clock = expiresAt.getTime();
+    expect(await ctx.services.grants.active(vehicle, clientId)).toBeUndefined();
+    expect(await ctx.services.grants.activeForVehicle(vehicle)).toEqual([]);
     expect(await grantedTokenIds(clientId)).toEqual([]);
     // Even though the earlier answer is cached.
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toEqual({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toEqual({
       allowed: false,
       reason: "no-grant",
       missing: [1],
     });
     // An expired grant can be neither extended nor revoked, but the owner can share again.
     await serviceError(
-      services.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: owner.walletAddress }),
+      ctx.services.grants.revoke({
+        tokenId: vehicle.tokenId,
+        grantee: clientId,
+        grantor: owner.walletAddress,
+      }),
       "NOT_FOUND",
     );
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({ allowed: true });
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+      allowed: true,
+    });
   });
 });
 
 describe("transfers end grants", () => {
   it("a transfer ends every grant at once and leaves a 'transfer' event", async () => {
     const { owner, clientId, vehicle } = await world();
-    const second = await services.licenses.create({ owner: owner.walletAddress });
-    const third = await services.licenses.create({ owner: owner.walletAddress });
-    await services.grants.grant({
+    const second = await ctx.services.licenses.create({ owner: owner.walletAddress });
+    const third = await ctx.services.licenses.create({ owner: owner.walletAddress });
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       templateId: "1",
     });
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: second.clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: third.clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    await services.grants.revoke({
+    await ctx.services.grants.revoke({
       tokenId: vehicle.tokenId,
       grantee: third.clientId,
       grantor: owner.walletAddress,
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({ allowed: true }); // now cached
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+      allowed: true,
+    }); // now cached
 
-    const buyer = await services.accounts.create("buyer@example.com");
-    clock = START + 5000;
-    await services.vehicles.transfer(vehicle.tokenId, buyer.walletAddress);
+    const buyer = await ctx.services.accounts.create("buyer@example.com");
+    ctx.clock = START + 5000;
+    await ctx.services.vehicles.transfer(vehicle.tokenId, buyer.walletAddress);
     const moved = await refresh(vehicle);
 
-    expect(await services.grants.active(moved, clientId)).toBeUndefined();
-    expect(await services.grants.active(moved, second.clientId)).toBeUndefined();
-    expect(await services.grants.activeForVehicle(moved)).toEqual([]);
+    expect(await ctx.services.grants.active(moved, clientId)).toBeUndefined();
+    expect(await ctx.services.grants.active(moved, second.clientId)).toBeUndefined();
+    expect(await ctx.services.grants.activeForVehicle(moved)).toEqual([]);
     expect(await grantedTokenIds(clientId)).toEqual([]);
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toEqual({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toEqual({
       allowed: false,
       reason: "no-grant",
       missing: [1],
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, buyer.walletAddress, [1, 8])).toEqual({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, buyer.walletAddress, [1, 8])).toEqual({
       allowed: true,
       reason: "owner",
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, owner.walletAddress, [1])).toMatchObject({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, owner.walletAddress, [1])).toMatchObject({
       allowed: false,
     });
 
-    const history = await services.grants.history(vehicle.tokenId, clientId);
+    const history = await ctx.services.grants.history(vehicle.tokenId, clientId);
     expect(history.map((e) => e.action)).toEqual(["grant", "transfer"]);
     expect(history[1]).toMatchObject({
       grantor: owner.walletAddress,
       version: 1,
       createdAt: new Date(START + 5000),
     });
-    expect((await services.grants.history(vehicle.tokenId, second.clientId)).map((e) => e.action)).toEqual([
-      "grant",
-      "transfer",
-    ]);
+    expect(
+      (await ctx.services.grants.history(vehicle.tokenId, second.clientId)).map((e) => e.action),
+    ).toEqual(["grant", "transfer"]);
     // A grant that was already revoked is not ended a second time.
-    expect((await services.grants.history(vehicle.tokenId, third.clientId)).map((e) => e.action)).toEqual([
-      "grant",
-      "revoke",
-    ]);
+    expect((await ctx.services.grants.history(vehicle.tokenId, third.clientId)).map((e) => e.action)).toEqual(
+      ["grant", "revoke"],
+    );
   });
 
   it("after the transfer the old owner can change nothing; the new owner can share", async () => {
     const { owner, clientId, vehicle } = await world();
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    const buyer = await services.accounts.create("buyer@example.com");
-    await services.vehicles.transfer(vehicle.tokenId, buyer.walletAddress);
+    const buyer = await ctx.services.accounts.create("buyer@example.com");
+    await ctx.services.vehicles.transfer(vehicle.tokenId, buyer.walletAddress);
 
     await serviceError(
-      services.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: owner.walletAddress }),
+      ctx.services.grants.revoke({
+        tokenId: vehicle.tokenId,
+        grantee: clientId,
+        grantor: owner.walletAddress,
+      }),
       "FORBIDDEN",
     );
     await serviceError(
-      services.grants.grant({
+      ctx.services.grants.grant({
         tokenId: vehicle.tokenId,
         grantee: clientId,
         grantor: owner.walletAddress,
@@ -891,23 +856,27 @@ describe("transfers end grants", () => {
     );
     // Nothing active to revoke for the buyer either.
     await serviceError(
-      services.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: buyer.walletAddress }),
+      ctx.services.grants.revoke({
+        tokenId: vehicle.tokenId,
+        grantee: clientId,
+        grantor: buyer.walletAddress,
+      }),
       "NOT_FOUND",
     );
 
-    const fresh = await services.grants.grant({
+    const fresh = await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: buyer.walletAddress,
       privileges: [4],
     });
     expect(fresh).toMatchObject({ version: 1, grantor: buyer.walletAddress, privileges: [4] });
-    expect(await services.grants.active(await refresh(vehicle), clientId)).toEqual(fresh);
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [4])).toMatchObject({
+    expect(await ctx.services.grants.active(await refresh(vehicle), clientId)).toEqual(fresh);
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [4])).toMatchObject({
       allowed: true,
       reason: "grant",
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toEqual({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toEqual({
       allowed: false,
       reason: "missing-privileges",
       missing: [1],
@@ -918,22 +887,22 @@ describe("transfers end grants", () => {
 
   it("a grant ended by one transfer is not ended again by the next", async () => {
     const { owner, clientId, vehicle } = await world();
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    await services.vehicles.transfer(vehicle.tokenId, STRANGER);
-    await services.vehicles.transfer(vehicle.tokenId, owner.walletAddress);
+    await ctx.services.vehicles.transfer(vehicle.tokenId, STRANGER);
+    await ctx.services.vehicles.transfer(vehicle.tokenId, owner.walletAddress);
     expect((await refresh(vehicle)).transferVersion).toBe(2);
-    expect((await services.grants.history(vehicle.tokenId, clientId)).map((e) => e.action)).toEqual([
+    expect((await ctx.services.grants.history(vehicle.tokenId, clientId)).map((e) => e.action)).toEqual([
       "grant",
       "transfer",
     ]);
     // Getting the vehicle back does not revive the old grant.
-    expect(await services.grants.active(await refresh(vehicle), clientId)).toBeUndefined();
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+    expect(await ctx.services.grants.active(await refresh(vehicle), clientId)).toBeUndefined();
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
       allowed: false,
       reason: "no-grant",
     });
@@ -943,7 +912,7 @@ describe("transfers end grants", () => {
 describe("GrantService.evaluate", () => {
   it("the owner holds every privilege; a grantee exactly the granted ones", async () => {
     const { owner, clientId, vehicle } = await world();
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -951,26 +920,28 @@ describe("GrantService.evaluate", () => {
     });
 
     expect(
-      await services.grants.evaluate(vehicle.tokenId, owner.walletAddress, [1, 2, 3, 4, 5, 6, 7, 8]),
+      await ctx.services.grants.evaluate(vehicle.tokenId, owner.walletAddress, [1, 2, 3, 4, 5, 6, 7, 8]),
     ).toEqual({ allowed: true, reason: "owner" });
-    const ok = await services.grants.evaluate(vehicle.tokenId, clientId, [1, 4]);
+    const ok = await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1, 4]);
     expect(ok).toMatchObject({
       allowed: true,
       reason: "grant",
       grant: { grantee: clientId, permissions: 0x30c },
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [4])).toMatchObject({ allowed: true });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1, 2, 4, 7])).toEqual({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [4])).toMatchObject({
+      allowed: true,
+    });
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1, 2, 4, 7])).toEqual({
       allowed: false,
       reason: "missing-privileges",
       missing: [2, 7],
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, STRANGER, [1])).toEqual({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, STRANGER, [1])).toEqual({
       allowed: false,
       reason: "no-grant",
       missing: [1],
     });
-    expect(await services.grants.evaluate(4242, clientId, [1])).toEqual({
+    expect(await ctx.services.grants.evaluate(4242, clientId, [1])).toEqual({
       allowed: false,
       reason: "no-vehicle",
       missing: [1],
@@ -980,8 +951,8 @@ describe("GrantService.evaluate", () => {
   it("answers from a cache (a write behind the service's back is not seen until the cache is cleared)", async () => {
     const { owner, clientId, vehicle } = await world();
     const heard: string[] = [];
-    const stop = services.changes.subscribe("keyfob_grants", (payload) => heard.push(payload));
-    await services.grants.grant({
+    const stop = ctx.services.changes.subscribe("keyfob_grants", (payload) => heard.push(payload));
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
@@ -993,11 +964,15 @@ describe("GrantService.evaluate", () => {
       interval: 10,
     });
     stop();
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({ allowed: true });
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+      allowed: true,
+    });
     await ctx.store.db.deleteFrom("grants").where("token_id", "=", vehicle.tokenId).execute();
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({ allowed: true });
-    services.grants.clearCache();
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+      allowed: true,
+    });
+    ctx.services.grants.clearCache();
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
       allowed: false,
       reason: "no-grant",
     });
@@ -1005,22 +980,22 @@ describe("GrantService.evaluate", () => {
 
   it("a revoke takes effect on the very next evaluate in the same process", async () => {
     const { owner, clientId, vehicle } = await world();
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       templateId: "1",
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1, 6])).toMatchObject({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1, 6])).toMatchObject({
       allowed: true,
       reason: "grant",
     });
-    await services.grants.revoke({
+    await ctx.services.grants.revoke({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1, 6])).toEqual({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1, 6])).toEqual({
       allowed: false,
       reason: "no-grant",
       missing: [1, 6],
@@ -1029,49 +1004,55 @@ describe("GrantService.evaluate", () => {
 
   it("a new grant and an extension are seen at once despite earlier cached answers", async () => {
     const { owner, clientId, vehicle } = await world();
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
       allowed: false,
       reason: "no-grant",
     });
     const expiresAt = new Date(START + 3_600_000);
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
       expiresAt,
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({ allowed: true });
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+      allowed: true,
+    });
 
-    await services.grants.extend({
+    await ctx.services.grants.extend({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       expiresAt: new Date(START + 86_400_000),
     });
-    clock = START + 2 * 3_600_000;
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({ allowed: true });
+    ctx.clock = START + 2 * 3_600_000;
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [1])).toMatchObject({
+      allowed: true,
+    });
   });
 
   it("a change of privileges (revoke + share) is seen at once", async () => {
     const { owner, clientId, vehicle } = await world();
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1],
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [4])).toMatchObject({
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [4])).toMatchObject({
       allowed: false,
       missing: [4],
     });
-    await services.grants.grant({
+    await ctx.services.grants.grant({
       tokenId: vehicle.tokenId,
       grantee: clientId,
       grantor: owner.walletAddress,
       privileges: [1, 4],
     });
-    expect(await services.grants.evaluate(vehicle.tokenId, clientId, [4])).toMatchObject({ allowed: true });
+    expect(await ctx.services.grants.evaluate(vehicle.tokenId, clientId, [4])).toMatchObject({
+      allowed: true,
+    });
   });
 });
 
@@ -1087,8 +1068,8 @@ describe("cross-process cache invalidation", () => {
       try {
         await migrate(storeA);
         await migrate(storeB);
-        a = await createServices(config(), { store: storeA, now: () => clock });
-        b = await createServices(config(), { store: storeB, now: () => clock });
+        a = await createServices(testConfig(), { store: storeA, now: () => ctx.clock });
+        b = await createServices(testConfig(), { store: storeB, now: () => ctx.clock });
         const { owner, clientId, vehicle } = await world(a);
         const heardOnB: string[] = [];
         b.changes.subscribe("keyfob_grants", (payload) => heardOnB.push(payload));

@@ -1,101 +1,21 @@
-import { sql } from "kysely";
 import { getAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestStore, type TestStore } from "../../../test/support/store.ts";
-import { createServices, type Services } from "../../app.ts";
-import { loadConfig } from "../../config.ts";
-import { ServiceError, type ServiceErrorKind } from "../../errors.ts";
-import type { Store } from "../../store/index.ts";
+import { describe, expect, it } from "vitest";
+import { serviceError, testConfig, useServices } from "../../../test/support/services.ts";
+import { databaseText, tableNames } from "../../../test/support/store.ts";
+import { createServices } from "../../app.ts";
 
 const OWNER = "0x8ba1f109551bd432803012645ac136ddd64dba72";
 const OTHER_OWNER = "0xab5801a7d398351b8be11c439e05c5b3259aec9b";
 const LICENSE_CONTRACT = "0x9A9D2E717bB005B240094ba761Ff074d392C7C85";
 const START = Date.parse("2025-03-01T10:00:00Z");
 
-let ctx: TestStore;
-let services: Services;
-let clock: number;
-
-beforeAll(async () => {
-  ctx = await createTestStore();
-});
-
-afterAll(async () => {
-  await ctx?.cleanup();
-});
-
-beforeEach(async () => {
-  clock = START;
-  await emptyStore(ctx.store);
-  services = await createServices(loadConfig({ KEYFOB_SECRET: "x".repeat(40), KEYFOB_LOG_LEVEL: "silent" }), {
-    store: ctx.store,
-    now: () => clock,
-  });
-});
-
-afterEach(async () => {
-  await services?.close();
-});
-
-/**
- * Deletes every row and resets the id counters, so each test starts from an empty, migrated store.
- * (One database per file: a fresh PostgreSQL database per test costs about a second.)
- */
-async function emptyStore(store: Store): Promise<void> {
-  if (store.engine === "postgres") {
-    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables
-      where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely%'`.execute(
-      store.db,
-    );
-    await sql`truncate ${sql.join(rows.map((r) => sql.table(r.name)))} restart identity cascade`.execute(
-      store.db,
-    );
-    return;
-  }
-  const { rows } = await sql<{ name: string }>`select name from sqlite_master
-    where type = 'table' and name not like 'kysely%' and name not like 'sqlite%'`.execute(store.db);
-  await sql`pragma foreign_keys = off`.execute(store.db);
-  try {
-    for (const { name } of rows) await sql`delete from ${sql.table(name)}`.execute(store.db);
-    await sql`delete from sqlite_sequence`.execute(store.db);
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(store.db);
-  }
-}
-
-async function serviceError(promise: Promise<unknown>, kind: ServiceErrorKind): Promise<ServiceError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected a ${kind} ServiceError`).toBeInstanceOf(ServiceError);
-  expect((err as ServiceError).kind).toBe(kind);
-  return err as ServiceError;
-}
-
-/** Every value of every row of every table, as lower-case text. */
-async function databaseText(store: Store): Promise<string> {
-  const tables =
-    store.engine === "postgres"
-      ? await sql<{ name: string }>`select table_name as name from information_schema.tables
-          where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(store.db)
-      : await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(store.db);
-  expect(tables.rows.map((t) => t.name)).toEqual(
-    expect.arrayContaining(["licenses", "license_signers", "users"]),
-  );
-  let text = "";
-  for (const { name } of tables.rows) {
-    const rows = await sql`select * from ${sql.table(name)}`.execute(store.db);
-    text += `${name}:${JSON.stringify(rows.rows)}\n`;
-  }
-  return text.toLowerCase();
-}
+const ctx = useServices(START);
 
 describe("LicenseService.create", () => {
   it("issues a fresh checksummed clientId and an erc721 DID on the license contract", async () => {
-    const first = await services.licenses.create({ owner: OWNER });
-    const second = await services.licenses.create({ owner: OWNER });
+    const first = await ctx.services.licenses.create({ owner: OWNER });
+    const second = await ctx.services.licenses.create({ owner: OWNER });
 
     for (const license of [first, second]) {
       expect(license.clientId).toMatch(/^0x[0-9a-fA-F]{40}$/);
@@ -114,13 +34,8 @@ describe("LicenseService.create", () => {
   it("the DID follows KEYFOB_CHAIN_ID and KEYFOB_LICENSE_CONTRACT", async () => {
     const contract = "0x45fbcd3ef7361d156e8b16f5538ae36dedf61da8";
     const other = await createServices(
-      loadConfig({
-        KEYFOB_SECRET: "x".repeat(40),
-        KEYFOB_LOG_LEVEL: "silent",
-        KEYFOB_CHAIN_ID: "80002",
-        KEYFOB_LICENSE_CONTRACT: contract,
-      }),
-      { store: ctx.store, now: () => clock },
+      testConfig({ KEYFOB_CHAIN_ID: "80002", KEYFOB_LICENSE_CONTRACT: contract }),
+      { store: ctx.store, now: () => ctx.clock },
     );
     try {
       const license = await other.licenses.create({ owner: OWNER });
@@ -131,130 +46,143 @@ describe("LicenseService.create", () => {
   });
 
   it("is found by clientId in any case, by token id and by alias", async () => {
-    const license = await services.licenses.create({ owner: OWNER, alias: "Fleet Dashboard" });
-    expect(await services.licenses.find(license.clientId.toLowerCase())).toEqual(license);
-    expect(await services.licenses.find(license.clientId.toUpperCase().replace(/^0X/, "0x"))).toEqual(
+    const license = await ctx.services.licenses.create({ owner: OWNER, alias: "Fleet Dashboard" });
+    expect(await ctx.services.licenses.find(license.clientId.toLowerCase())).toEqual(license);
+    expect(await ctx.services.licenses.find(license.clientId.toUpperCase().replace(/^0X/, "0x"))).toEqual(
       license,
     );
-    expect(await services.licenses.findByTokenId(license.tokenId)).toEqual(license);
-    expect(await services.licenses.findByAlias("Fleet Dashboard")).toEqual(license);
-    expect(await services.licenses.find("not-an-address")).toBeUndefined();
-    expect(await services.licenses.find(`0x${"1".repeat(40)}`)).toBeUndefined();
+    expect(await ctx.services.licenses.findByTokenId(license.tokenId)).toEqual(license);
+    expect(await ctx.services.licenses.findByAlias("Fleet Dashboard")).toEqual(license);
+    expect(await ctx.services.licenses.find("not-an-address")).toBeUndefined();
+    expect(await ctx.services.licenses.find(`0x${"1".repeat(40)}`)).toBeUndefined();
   });
 
   it("require() on an unknown clientId is NOT_FOUND and names the checksummed clientId", async () => {
-    const err = await serviceError(services.licenses.require(`0x${"ab".repeat(20)}`), "NOT_FOUND");
+    const err = await serviceError(ctx.services.licenses.require(`0x${"ab".repeat(20)}`), "NOT_FOUND");
     expect(err.message).toContain(getAddress(`0x${"ab".repeat(20)}`));
   });
 
   it("rejects a malformed owner address as INVALID_ARGUMENT", async () => {
-    await serviceError(services.licenses.create({ owner: "0x1234" }), "INVALID_ARGUMENT");
-    expect(await services.licenses.count()).toBe(0);
+    await serviceError(ctx.services.licenses.create({ owner: "0x1234" }), "INVALID_ARGUMENT");
+    expect(await ctx.services.licenses.count()).toBe(0);
   });
 });
 
 describe("license aliases", () => {
   it("are unique: a second license with the same alias is a CONFLICT and is not created", async () => {
-    await services.licenses.create({ owner: OWNER, alias: "My App" });
-    await serviceError(services.licenses.create({ owner: OTHER_OWNER, alias: "My App" }), "CONFLICT");
+    await ctx.services.licenses.create({ owner: OWNER, alias: "My App" });
+    await serviceError(ctx.services.licenses.create({ owner: OTHER_OWNER, alias: "My App" }), "CONFLICT");
     // Surrounding spaces are not a way around it.
-    await serviceError(services.licenses.create({ owner: OTHER_OWNER, alias: "  My App  " }), "CONFLICT");
-    expect(await services.licenses.count()).toBe(1);
+    await serviceError(ctx.services.licenses.create({ owner: OTHER_OWNER, alias: "  My App  " }), "CONFLICT");
+    expect(await ctx.services.licenses.count()).toBe(1);
   });
 
   it("are optional: many licenses may have none, and a blank alias is none", async () => {
-    const a = await services.licenses.create({ owner: OWNER });
-    const b = await services.licenses.create({ owner: OWNER, alias: "   " });
-    const c = await services.licenses.create({ owner: OWNER, alias: null });
+    const a = await ctx.services.licenses.create({ owner: OWNER });
+    const b = await ctx.services.licenses.create({ owner: OWNER, alias: "   " });
+    const c = await ctx.services.licenses.create({ owner: OWNER, alias: null });
     expect([a.alias, b.alias, c.alias]).toEqual([null, null, null]);
   });
 
   it("are trimmed", async () => {
-    const license = await services.licenses.create({ owner: OWNER, alias: "  Trimmed  " });
+    const license = await ctx.services.licenses.create({ owner: OWNER, alias: "  Trimmed  " });
     expect(license.alias).toBe("Trimmed");
-    expect((await services.licenses.find(license.clientId))?.alias).toBe("Trimmed");
+    expect((await ctx.services.licenses.find(license.clientId))?.alias).toBe("Trimmed");
   });
 
   it("may be up to 32 bytes of UTF-8, not 32 characters", async () => {
     const ascii32 = "a".repeat(32);
     const utf8Exactly32 = "é".repeat(16); // 16 characters, 32 bytes
-    expect((await services.licenses.create({ owner: OWNER, alias: ascii32 })).alias).toBe(ascii32);
-    expect((await services.licenses.create({ owner: OWNER, alias: utf8Exactly32 })).alias).toBe(
+    expect((await ctx.services.licenses.create({ owner: OWNER, alias: ascii32 })).alias).toBe(ascii32);
+    expect((await ctx.services.licenses.create({ owner: OWNER, alias: utf8Exactly32 })).alias).toBe(
       utf8Exactly32,
     );
 
-    await serviceError(services.licenses.create({ owner: OWNER, alias: "a".repeat(33) }), "INVALID_ARGUMENT");
+    await serviceError(
+      ctx.services.licenses.create({ owner: OWNER, alias: "a".repeat(33) }),
+      "INVALID_ARGUMENT",
+    );
     // 17 characters, 33 bytes.
     await serviceError(
-      services.licenses.create({ owner: OWNER, alias: `${"é".repeat(16)}a` }),
+      ctx.services.licenses.create({ owner: OWNER, alias: `${"é".repeat(16)}a` }),
       "INVALID_ARGUMENT",
     );
     // 8 characters, 32 bytes (4 bytes each) is fine; 9 are not.
-    expect((await services.licenses.create({ owner: OWNER, alias: "🚗".repeat(8) })).alias).toBe(
+    expect((await ctx.services.licenses.create({ owner: OWNER, alias: "🚗".repeat(8) })).alias).toBe(
       "🚗".repeat(8),
     );
-    await serviceError(services.licenses.create({ owner: OWNER, alias: "🚙".repeat(9) }), "INVALID_ARGUMENT");
-    expect(await services.licenses.count()).toBe(3);
+    await serviceError(
+      ctx.services.licenses.create({ owner: OWNER, alias: "🚙".repeat(9) }),
+      "INVALID_ARGUMENT",
+    );
+    expect(await ctx.services.licenses.count()).toBe(3);
   });
 
   it("rejects control characters", async () => {
     await serviceError(
-      services.licenses.create({ owner: OWNER, alias: "bad\u0000alias" }),
+      ctx.services.licenses.create({ owner: OWNER, alias: "bad\u0000alias" }),
       "INVALID_ARGUMENT",
     );
-    await serviceError(services.licenses.create({ owner: OWNER, alias: "bad\nalias" }), "INVALID_ARGUMENT");
-    expect(await services.licenses.count()).toBe(0);
+    await serviceError(
+      ctx.services.licenses.create({ owner: OWNER, alias: "bad\nalias" }),
+      "INVALID_ARGUMENT",
+    );
+    expect(await ctx.services.licenses.count()).toBe(0);
   });
 
   it("setAlias: renames, keeps its own alias, refuses another license's alias, clears with null", async () => {
-    const a = await services.licenses.create({ owner: OWNER, alias: "Alpha" });
-    const b = await services.licenses.create({ owner: OWNER, alias: "Beta" });
+    const a = await ctx.services.licenses.create({ owner: OWNER, alias: "Alpha" });
+    const b = await ctx.services.licenses.create({ owner: OWNER, alias: "Beta" });
 
-    expect((await services.licenses.setAlias(a.clientId, "Alpha")).alias).toBe("Alpha");
-    await serviceError(services.licenses.setAlias(a.clientId, "Beta"), "CONFLICT");
-    await serviceError(services.licenses.setAlias(a.clientId, "x".repeat(33)), "INVALID_ARGUMENT");
-    expect((await services.licenses.find(a.clientId))?.alias).toBe("Alpha");
+    expect((await ctx.services.licenses.setAlias(a.clientId, "Alpha")).alias).toBe("Alpha");
+    await serviceError(ctx.services.licenses.setAlias(a.clientId, "Beta"), "CONFLICT");
+    await serviceError(ctx.services.licenses.setAlias(a.clientId, "x".repeat(33)), "INVALID_ARGUMENT");
+    expect((await ctx.services.licenses.find(a.clientId))?.alias).toBe("Alpha");
 
-    await services.licenses.setAlias(b.clientId, null);
-    expect((await services.licenses.find(b.clientId))?.alias).toBeNull();
+    await ctx.services.licenses.setAlias(b.clientId, null);
+    expect((await ctx.services.licenses.find(b.clientId))?.alias).toBeNull();
     // The freed alias can be taken now.
-    expect((await services.licenses.setAlias(a.clientId, "Beta")).alias).toBe("Beta");
-    expect((await services.licenses.findByAlias("Beta"))?.clientId).toBe(a.clientId);
-    expect(await services.licenses.findByAlias("Alpha")).toBeUndefined();
+    expect((await ctx.services.licenses.setAlias(a.clientId, "Beta")).alias).toBe("Beta");
+    expect((await ctx.services.licenses.findByAlias("Beta"))?.clientId).toBe(a.clientId);
+    expect(await ctx.services.licenses.findByAlias("Alpha")).toBeUndefined();
   });
 
   it("setAlias on an unknown license is NOT_FOUND", async () => {
-    await serviceError(services.licenses.setAlias(`0x${"cd".repeat(20)}`, "Name"), "NOT_FOUND");
+    await serviceError(ctx.services.licenses.setAlias(`0x${"cd".repeat(20)}`, "Name"), "NOT_FOUND");
   });
 });
 
 describe("API keys and signers", () => {
   it("createApiKey returns a 64-hex private key without 0x whose address is the stored, enabled signer", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
-    const key = await services.licenses.createApiKey(license.clientId);
+    const license = await ctx.services.licenses.create({ owner: OWNER });
+    const key = await ctx.services.licenses.createApiKey(license.clientId);
 
     expect(key.privateKey).toMatch(/^[0-9a-f]{64}$/);
     expect(privateKeyToAccount(`0x${key.privateKey}`).address).toBe(key.address);
     expect(key.address).toBe(getAddress(key.address.toLowerCase()));
 
-    const signers = await services.licenses.listSigners(license.clientId);
+    const signers = await ctx.services.licenses.listSigners(license.clientId);
     expect(signers).toEqual([
       { address: key.address, enabledAt: new Date(START), disabledAt: null, expiresAt: null },
     ]);
-    expect(await services.licenses.isEnabledSigner(license.clientId, key.address)).toBe(true);
+    expect(await ctx.services.licenses.isEnabledSigner(license.clientId, key.address)).toBe(true);
     expect(
-      await services.licenses.isEnabledSigner(license.clientId.toLowerCase(), key.address.toLowerCase()),
+      await ctx.services.licenses.isEnabledSigner(license.clientId.toLowerCase(), key.address.toLowerCase()),
     ).toBe(true);
   });
 
   it("the private key is shown once and stored nowhere in the database", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
+    const license = await ctx.services.licenses.create({ owner: OWNER });
     const keys = [
-      await services.licenses.createApiKey(license.clientId),
-      await services.licenses.createApiKey(license.clientId),
+      await ctx.services.licenses.createApiKey(license.clientId),
+      await ctx.services.licenses.createApiKey(license.clientId),
     ];
     expect(keys[0]!.privateKey).not.toBe(keys[1]!.privateKey);
 
+    // The scan covers the tables a key could be stored in.
+    expect(await tableNames(ctx.store)).toEqual(
+      expect.arrayContaining(["licenses", "license_signers", "users"]),
+    );
     const text = await databaseText(ctx.store);
     for (const key of keys) {
       // The scan does see the signer rows...
@@ -269,27 +197,27 @@ describe("API keys and signers", () => {
   });
 
   it("an API key is only valid for its own license", async () => {
-    const a = await services.licenses.create({ owner: OWNER });
-    const b = await services.licenses.create({ owner: OWNER });
-    const key = await services.licenses.createApiKey(a.clientId);
-    expect(await services.licenses.isEnabledSigner(b.clientId, key.address)).toBe(false);
-    expect(await services.licenses.isEnabledSigner("nonsense", key.address)).toBe(false);
-    expect(await services.licenses.isEnabledSigner(a.clientId, "nonsense")).toBe(false);
+    const a = await ctx.services.licenses.create({ owner: OWNER });
+    const b = await ctx.services.licenses.create({ owner: OWNER });
+    const key = await ctx.services.licenses.createApiKey(a.clientId);
+    expect(await ctx.services.licenses.isEnabledSigner(b.clientId, key.address)).toBe(false);
+    expect(await ctx.services.licenses.isEnabledSigner("nonsense", key.address)).toBe(false);
+    expect(await ctx.services.licenses.isEnabledSigner(a.clientId, "nonsense")).toBe(false);
   });
 
   it("createApiKey on an unknown license is NOT_FOUND", async () => {
-    await serviceError(services.licenses.createApiKey(`0x${"ef".repeat(20)}`), "NOT_FOUND");
+    await serviceError(ctx.services.licenses.createApiKey(`0x${"ef".repeat(20)}`), "NOT_FOUND");
   });
 
   it("disable removes the signer; enabling it again gives a new enabledAt", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
-    const key = await services.licenses.createApiKey(license.clientId);
+    const license = await ctx.services.licenses.create({ owner: OWNER });
+    const key = await ctx.services.licenses.createApiKey(license.clientId);
 
-    clock = START + 60_000;
-    await services.licenses.disableSigner(license.clientId, key.address.toLowerCase());
-    expect(await services.licenses.isEnabledSigner(license.clientId, key.address)).toBe(false);
-    expect(await services.licenses.listSigners(license.clientId)).toEqual([]);
-    expect(await services.licenses.listSigners(license.clientId, { includeDisabled: true })).toEqual([
+    ctx.clock = START + 60_000;
+    await ctx.services.licenses.disableSigner(license.clientId, key.address.toLowerCase());
+    expect(await ctx.services.licenses.isEnabledSigner(license.clientId, key.address)).toBe(false);
+    expect(await ctx.services.licenses.listSigners(license.clientId)).toEqual([]);
+    expect(await ctx.services.licenses.listSigners(license.clientId, { includeDisabled: true })).toEqual([
       {
         address: key.address,
         enabledAt: new Date(START),
@@ -298,60 +226,62 @@ describe("API keys and signers", () => {
       },
     ]);
     // Disabling twice: there is no enabled signer with that address any more.
-    await serviceError(services.licenses.disableSigner(license.clientId, key.address), "NOT_FOUND");
+    await serviceError(ctx.services.licenses.disableSigner(license.clientId, key.address), "NOT_FOUND");
 
-    clock = START + 120_000;
-    const again = await services.licenses.addSigner(license.clientId, key.address);
+    ctx.clock = START + 120_000;
+    const again = await ctx.services.licenses.addSigner(license.clientId, key.address);
     expect(again).toEqual({
       address: key.address,
       enabledAt: new Date(START + 120_000),
       disabledAt: null,
       expiresAt: null,
     });
-    expect(await services.licenses.isEnabledSigner(license.clientId, key.address)).toBe(true);
-    expect(await services.licenses.listSigners(license.clientId)).toEqual([again]);
+    expect(await ctx.services.licenses.isEnabledSigner(license.clientId, key.address)).toBe(true);
+    expect(await ctx.services.licenses.listSigners(license.clientId)).toEqual([again]);
   });
 
   it("adding an already enabled signer keeps its original enabledAt", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
-    const key = await services.licenses.createApiKey(license.clientId);
-    clock = START + 5_000;
-    const same = await services.licenses.addSigner(license.clientId, key.address);
+    const license = await ctx.services.licenses.create({ owner: OWNER });
+    const key = await ctx.services.licenses.createApiKey(license.clientId);
+    ctx.clock = START + 5_000;
+    const same = await ctx.services.licenses.addSigner(license.clientId, key.address);
     expect(same.enabledAt).toEqual(new Date(START));
-    expect(await services.licenses.listSigners(license.clientId, { includeDisabled: true })).toHaveLength(1);
+    expect(await ctx.services.licenses.listSigners(license.clientId, { includeDisabled: true })).toHaveLength(
+      1,
+    );
   });
 
   it("disableSigner rejects unknown signers and malformed addresses", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
+    const license = await ctx.services.licenses.create({ owner: OWNER });
     await serviceError(
-      services.licenses.disableSigner(license.clientId, `0x${"12".repeat(20)}`),
+      ctx.services.licenses.disableSigner(license.clientId, `0x${"12".repeat(20)}`),
       "NOT_FOUND",
     );
-    await serviceError(services.licenses.disableSigner(license.clientId, "0xnope"), "INVALID_ARGUMENT");
-    await serviceError(services.licenses.addSigner(license.clientId, "0xnope"), "INVALID_ARGUMENT");
+    await serviceError(ctx.services.licenses.disableSigner(license.clientId, "0xnope"), "INVALID_ARGUMENT");
+    await serviceError(ctx.services.licenses.addSigner(license.clientId, "0xnope"), "INVALID_ARGUMENT");
   });
 
   it("a signer with an expiry is enabled until then and not after", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
+    const license = await ctx.services.licenses.create({ owner: OWNER });
     const signer = privateKeyToAccount(`0x${"42".repeat(32)}`).address;
     const expiresAt = new Date(START + 3_600_000);
-    const added = await services.licenses.addSigner(license.clientId, signer.toLowerCase(), expiresAt);
+    const added = await ctx.services.licenses.addSigner(license.clientId, signer.toLowerCase(), expiresAt);
     expect(added).toEqual({ address: signer, enabledAt: new Date(START), disabledAt: null, expiresAt });
 
-    clock = START + 3_599_999;
-    expect(await services.licenses.isEnabledSigner(license.clientId, signer)).toBe(true);
-    expect(await services.licenses.count({ signer })).toBe(1);
+    ctx.clock = START + 3_599_999;
+    expect(await ctx.services.licenses.isEnabledSigner(license.clientId, signer)).toBe(true);
+    expect(await ctx.services.licenses.count({ signer })).toBe(1);
 
-    clock = START + 3_600_000;
-    expect(await services.licenses.isEnabledSigner(license.clientId, signer)).toBe(false);
-    expect(await services.licenses.listSigners(license.clientId)).toEqual([]);
-    expect(await services.licenses.count({ signer })).toBe(0);
-    expect(await services.licenses.page({ signer, limit: 10, order: "desc" })).toEqual([]);
+    ctx.clock = START + 3_600_000;
+    expect(await ctx.services.licenses.isEnabledSigner(license.clientId, signer)).toBe(false);
+    expect(await ctx.services.licenses.listSigners(license.clientId)).toEqual([]);
+    expect(await ctx.services.licenses.count({ signer })).toBe(0);
+    expect(await ctx.services.licenses.page({ signer, limit: 10, order: "desc" })).toEqual([]);
 
     // Re-adding without an expiry makes it permanent again.
-    const renewed = await services.licenses.addSigner(license.clientId, signer);
+    const renewed = await ctx.services.licenses.addSigner(license.clientId, signer);
     expect(renewed.expiresAt).toBeNull();
-    expect(await services.licenses.isEnabledSigner(license.clientId, signer)).toBe(true);
+    expect(await ctx.services.licenses.isEnabledSigner(license.clientId, signer)).toBe(true);
   });
 });
 
@@ -363,11 +293,11 @@ describe("redirect URIs", () => {
     "http://127.0.0.1:8080/",
     "http://[::1]:3000/cb",
   ])("accepts %s", async (uri) => {
-    const license = await services.licenses.create({ owner: OWNER });
-    const added = await services.licenses.addRedirectUri(license.clientId, uri);
+    const license = await ctx.services.licenses.create({ owner: OWNER });
+    const added = await ctx.services.licenses.addRedirectUri(license.clientId, uri);
     expect(added).toEqual({ uri, enabledAt: new Date(START) });
-    expect(await services.licenses.listRedirectUris(license.clientId)).toEqual([added]);
-    expect(await services.licenses.hasRedirectUri(license.clientId, uri)).toBe(true);
+    expect(await ctx.services.licenses.listRedirectUris(license.clientId)).toEqual([added]);
+    expect(await ctx.services.licenses.hasRedirectUri(license.clientId, uri)).toBe(true);
   });
 
   it.each([
@@ -385,19 +315,19 @@ describe("redirect URIs", () => {
     ["surrounding spaces", " https://app.example.com/callback "],
     ["an embedded newline", "https://app.example.com/call\nback"],
   ])("rejects %s as INVALID_ARGUMENT and stores nothing", async (_name, uri) => {
-    const license = await services.licenses.create({ owner: OWNER });
-    await serviceError(services.licenses.addRedirectUri(license.clientId, uri), "INVALID_ARGUMENT");
-    expect(await services.licenses.listRedirectUris(license.clientId)).toEqual([]);
-    expect(await services.licenses.hasRedirectUri(license.clientId, uri)).toBe(false);
+    const license = await ctx.services.licenses.create({ owner: OWNER });
+    await serviceError(ctx.services.licenses.addRedirectUri(license.clientId, uri), "INVALID_ARGUMENT");
+    expect(await ctx.services.licenses.listRedirectUris(license.clientId)).toEqual([]);
+    expect(await ctx.services.licenses.hasRedirectUri(license.clientId, uri)).toBe(false);
   });
 
   it("matches exact strings only", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
+    const license = await ctx.services.licenses.create({ owner: OWNER });
     const uri = "https://app.example.com/callback";
-    await services.licenses.addRedirectUri(license.clientId, uri);
+    await ctx.services.licenses.addRedirectUri(license.clientId, uri);
 
-    expect(await services.licenses.hasRedirectUri(license.clientId, uri)).toBe(true);
-    expect(await services.licenses.hasRedirectUri(license.clientId.toLowerCase(), uri)).toBe(true);
+    expect(await ctx.services.licenses.hasRedirectUri(license.clientId, uri)).toBe(true);
+    expect(await ctx.services.licenses.hasRedirectUri(license.clientId.toLowerCase(), uri)).toBe(true);
     for (const near of [
       "https://app.example.com/callback/",
       "https://APP.example.com/callback",
@@ -408,77 +338,84 @@ describe("redirect URIs", () => {
       "http://app.example.com/callback",
       "https://app.example.com/callback/../callback",
     ]) {
-      expect(await services.licenses.hasRedirectUri(license.clientId, near), near).toBe(false);
+      expect(await ctx.services.licenses.hasRedirectUri(license.clientId, near), near).toBe(false);
     }
   });
 
   it("the trailing-slash variant is a different URI: both can be registered and removed separately", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
-    await services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb");
-    clock = START + 1_000;
-    await services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb/");
-    expect((await services.licenses.listRedirectUris(license.clientId)).map((r) => r.uri)).toEqual([
+    const license = await ctx.services.licenses.create({ owner: OWNER });
+    await ctx.services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb");
+    ctx.clock = START + 1_000;
+    await ctx.services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb/");
+    expect((await ctx.services.licenses.listRedirectUris(license.clientId)).map((r) => r.uri)).toEqual([
       "https://app.example.com/cb",
       "https://app.example.com/cb/",
     ]);
-    await services.licenses.removeRedirectUri(license.clientId, "https://app.example.com/cb/");
-    expect(await services.licenses.hasRedirectUri(license.clientId, "https://app.example.com/cb")).toBe(true);
-    expect(await services.licenses.hasRedirectUri(license.clientId, "https://app.example.com/cb/")).toBe(
+    await ctx.services.licenses.removeRedirectUri(license.clientId, "https://app.example.com/cb/");
+    expect(await ctx.services.licenses.hasRedirectUri(license.clientId, "https://app.example.com/cb")).toBe(
+      true,
+    );
+    expect(await ctx.services.licenses.hasRedirectUri(license.clientId, "https://app.example.com/cb/")).toBe(
       false,
     );
   });
 
   it("adding the same URI twice keeps one entry and its first enabledAt", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
-    await services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb");
-    clock = START + 10_000;
-    const again = await services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb");
+    const license = await ctx.services.licenses.create({ owner: OWNER });
+    await ctx.services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb");
+    ctx.clock = START + 10_000;
+    const again = await ctx.services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb");
     expect(again.enabledAt).toEqual(new Date(START));
-    expect(await services.licenses.listRedirectUris(license.clientId)).toHaveLength(1);
+    expect(await ctx.services.licenses.listRedirectUris(license.clientId)).toHaveLength(1);
   });
 
   it("removing an unknown URI is NOT_FOUND and leaves the registered one in place", async () => {
-    const license = await services.licenses.create({ owner: OWNER });
-    await services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb");
+    const license = await ctx.services.licenses.create({ owner: OWNER });
+    await ctx.services.licenses.addRedirectUri(license.clientId, "https://app.example.com/cb");
     await serviceError(
-      services.licenses.removeRedirectUri(license.clientId, "https://app.example.com/cb/"),
+      ctx.services.licenses.removeRedirectUri(license.clientId, "https://app.example.com/cb/"),
       "NOT_FOUND",
     );
     await serviceError(
-      services.licenses.removeRedirectUri(license.clientId, "https://other.example.com/cb"),
+      ctx.services.licenses.removeRedirectUri(license.clientId, "https://other.example.com/cb"),
       "NOT_FOUND",
     );
-    expect(await services.licenses.hasRedirectUri(license.clientId, "https://app.example.com/cb")).toBe(true);
+    expect(await ctx.services.licenses.hasRedirectUri(license.clientId, "https://app.example.com/cb")).toBe(
+      true,
+    );
 
-    await services.licenses.removeRedirectUri(license.clientId, "https://app.example.com/cb");
-    expect(await services.licenses.listRedirectUris(license.clientId)).toEqual([]);
+    await ctx.services.licenses.removeRedirectUri(license.clientId, "https://app.example.com/cb");
+    expect(await ctx.services.licenses.listRedirectUris(license.clientId)).toEqual([]);
     await serviceError(
-      services.licenses.removeRedirectUri(license.clientId, "https://app.example.com/cb"),
+      ctx.services.licenses.removeRedirectUri(license.clientId, "https://app.example.com/cb"),
       "NOT_FOUND",
     );
   });
 
   it("redirect URIs belong to one license", async () => {
-    const a = await services.licenses.create({ owner: OWNER });
-    const b = await services.licenses.create({ owner: OWNER });
-    await services.licenses.addRedirectUri(a.clientId, "https://a.example.com/cb");
-    expect(await services.licenses.hasRedirectUri(b.clientId, "https://a.example.com/cb")).toBe(false);
+    const a = await ctx.services.licenses.create({ owner: OWNER });
+    const b = await ctx.services.licenses.create({ owner: OWNER });
+    await ctx.services.licenses.addRedirectUri(a.clientId, "https://a.example.com/cb");
+    expect(await ctx.services.licenses.hasRedirectUri(b.clientId, "https://a.example.com/cb")).toBe(false);
     await serviceError(
-      services.licenses.removeRedirectUri(b.clientId, "https://a.example.com/cb"),
+      ctx.services.licenses.removeRedirectUri(b.clientId, "https://a.example.com/cb"),
       "NOT_FOUND",
     );
-    expect(await services.licenses.hasRedirectUri(a.clientId, "https://a.example.com/cb")).toBe(true);
+    expect(await ctx.services.licenses.hasRedirectUri(a.clientId, "https://a.example.com/cb")).toBe(true);
   });
 
   it("unknown licenses: add and remove are NOT_FOUND, has is false", async () => {
     const unknown = `0x${"77".repeat(20)}`;
-    await serviceError(services.licenses.addRedirectUri(unknown, "https://app.example.com/cb"), "NOT_FOUND");
     await serviceError(
-      services.licenses.removeRedirectUri(unknown, "https://app.example.com/cb"),
+      ctx.services.licenses.addRedirectUri(unknown, "https://app.example.com/cb"),
       "NOT_FOUND",
     );
-    expect(await services.licenses.hasRedirectUri(unknown, "https://app.example.com/cb")).toBe(false);
-    expect(await services.licenses.hasRedirectUri("not-an-address", "https://app.example.com/cb")).toBe(
+    await serviceError(
+      ctx.services.licenses.removeRedirectUri(unknown, "https://app.example.com/cb"),
+      "NOT_FOUND",
+    );
+    expect(await ctx.services.licenses.hasRedirectUri(unknown, "https://app.example.com/cb")).toBe(false);
+    expect(await ctx.services.licenses.hasRedirectUri("not-an-address", "https://app.example.com/cb")).toBe(
       false,
     );
   });
@@ -489,21 +426,21 @@ describe("paging and counting licenses", () => {
     const owner = getAddress(OWNER);
     const other = getAddress(OTHER_OWNER);
     const mine = [
-      await services.licenses.create({ owner: OWNER }),
-      await services.licenses.create({ owner: OWNER }),
-      await services.licenses.create({ owner: OTHER_OWNER }),
-      await services.licenses.create({ owner: OWNER }),
+      await ctx.services.licenses.create({ owner: OWNER }),
+      await ctx.services.licenses.create({ owner: OWNER }),
+      await ctx.services.licenses.create({ owner: OTHER_OWNER }),
+      await ctx.services.licenses.create({ owner: OWNER }),
     ].filter((l) => l.owner === owner);
     expect(mine.map((l) => l.tokenId)).toEqual([1, 2, 4]);
 
-    expect(await services.licenses.count({ owner })).toBe(3);
-    expect(await services.licenses.count({ owner: other })).toBe(1);
-    expect(await services.licenses.count()).toBe(4);
-    expect(await services.licenses.count({ owner: getAddress(`0x${"99".repeat(20)}`) })).toBe(0);
+    expect(await ctx.services.licenses.count({ owner })).toBe(3);
+    expect(await ctx.services.licenses.count({ owner: other })).toBe(1);
+    expect(await ctx.services.licenses.count()).toBe(4);
+    expect(await ctx.services.licenses.count({ owner: getAddress(`0x${"99".repeat(20)}`) })).toBe(0);
 
-    const page1 = await services.licenses.page({ owner, limit: 2, order: "desc" });
+    const page1 = await ctx.services.licenses.page({ owner, limit: 2, order: "desc" });
     expect(page1.map((l) => l.tokenId)).toEqual([4, 2]);
-    const page2 = await services.licenses.page({
+    const page2 = await ctx.services.licenses.page({
       owner,
       limit: 2,
       order: "desc",
@@ -512,33 +449,35 @@ describe("paging and counting licenses", () => {
     expect(page2.map((l) => l.tokenId)).toEqual([1]);
     expect(page2[0]).toEqual(mine[0]);
 
-    const asc = await services.licenses.page({ owner, limit: 10, order: "asc", above: 1 });
+    const asc = await ctx.services.licenses.page({ owner, limit: 10, order: "asc", above: 1 });
     expect(asc.map((l) => l.tokenId)).toEqual([2, 4]);
-    expect((await services.licenses.page({ limit: 10, order: "asc" })).map((l) => l.tokenId)).toEqual([
+    expect((await ctx.services.licenses.page({ limit: 10, order: "asc" })).map((l) => l.tokenId)).toEqual([
       1, 2, 3, 4,
     ]);
   });
 
   it("by signer: only licenses where it is currently enabled", async () => {
-    const a = await services.licenses.create({ owner: OWNER });
-    const b = await services.licenses.create({ owner: OWNER });
-    const c = await services.licenses.create({ owner: OTHER_OWNER });
-    const key = await services.licenses.createApiKey(b.clientId);
-    await services.licenses.addSigner(c.clientId, key.address);
-    await services.licenses.createApiKey(a.clientId);
+    const a = await ctx.services.licenses.create({ owner: OWNER });
+    const b = await ctx.services.licenses.create({ owner: OWNER });
+    const c = await ctx.services.licenses.create({ owner: OTHER_OWNER });
+    const key = await ctx.services.licenses.createApiKey(b.clientId);
+    await ctx.services.licenses.addSigner(c.clientId, key.address);
+    await ctx.services.licenses.createApiKey(a.clientId);
 
-    expect(await services.licenses.count({ signer: key.address })).toBe(2);
+    expect(await ctx.services.licenses.count({ signer: key.address })).toBe(2);
     expect(
-      (await services.licenses.page({ signer: key.address, limit: 10, order: "desc" })).map(
+      (await ctx.services.licenses.page({ signer: key.address, limit: 10, order: "desc" })).map(
         (l) => l.clientId,
       ),
     ).toEqual([c.clientId, b.clientId]);
-    expect(await services.licenses.count({ signer: key.address, owner: getAddress(OWNER) })).toBe(1);
+    expect(await ctx.services.licenses.count({ signer: key.address, owner: getAddress(OWNER) })).toBe(1);
 
-    await services.licenses.disableSigner(c.clientId, key.address);
-    expect(await services.licenses.count({ signer: key.address })).toBe(1);
+    await ctx.services.licenses.disableSigner(c.clientId, key.address);
+    expect(await ctx.services.licenses.count({ signer: key.address })).toBe(1);
     expect(
-      (await services.licenses.page({ signer: key.address, limit: 10, order: "asc" })).map((l) => l.clientId),
+      (await ctx.services.licenses.page({ signer: key.address, limit: 10, order: "asc" })).map(
+        (l) => l.clientId,
+      ),
     ).toEqual([b.clientId]);
   });
 });

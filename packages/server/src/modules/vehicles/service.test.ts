@@ -1,11 +1,7 @@
-import { sql } from "kysely";
 import { getAddress } from "viem";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestStore, type TestStore } from "../../../test/support/store.ts";
-import { createServices, type Services } from "../../app.ts";
-import { loadConfig } from "../../config.ts";
-import { ServiceError, type ServiceErrorKind } from "../../errors.ts";
-import type { Store } from "../../store/index.ts";
+import { describe, expect, it } from "vitest";
+import { serviceError, testConfig, useServices } from "../../../test/support/services.ts";
+import { createServices } from "../../app.ts";
 import { definitionId, type PowertrainType, type TransferEvent, type VehicleSpec } from "./service.ts";
 
 const ALICE = getAddress("0x8ba1f109551bd432803012645ac136ddd64dba72");
@@ -15,66 +11,7 @@ const VEHICLE_CONTRACT = "0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF";
 const START = Date.parse("2025-05-01T09:00:00Z");
 const MODEL_3: VehicleSpec = { make: "Tesla", model: "Model 3", year: 2020, powertrainType: "BEV" };
 
-let ctx: TestStore;
-let services: Services;
-let clock: number;
-
-beforeAll(async () => {
-  ctx = await createTestStore();
-});
-
-afterAll(async () => {
-  await ctx?.cleanup();
-});
-
-beforeEach(async () => {
-  clock = START;
-  await emptyStore(ctx.store);
-  services = await createServices(loadConfig({ KEYFOB_SECRET: "x".repeat(40), KEYFOB_LOG_LEVEL: "silent" }), {
-    store: ctx.store,
-    now: () => clock,
-  });
-});
-
-afterEach(async () => {
-  await services?.close();
-});
-
-/**
- * Deletes every row and resets the id counters, so each test starts from an empty, migrated store.
- * (One database per file: a fresh PostgreSQL database per test costs about a second.)
- */
-async function emptyStore(store: Store): Promise<void> {
-  if (store.engine === "postgres") {
-    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables
-      where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not like 'kysely%'`.execute(
-      store.db,
-    );
-    await sql`truncate ${sql.join(rows.map((r) => sql.table(r.name)))} restart identity cascade`.execute(
-      store.db,
-    );
-    return;
-  }
-  const { rows } = await sql<{ name: string }>`select name from sqlite_master
-    where type = 'table' and name not like 'kysely%' and name not like 'sqlite%'`.execute(store.db);
-  await sql`pragma foreign_keys = off`.execute(store.db);
-  try {
-    for (const { name } of rows) await sql`delete from ${sql.table(name)}`.execute(store.db);
-    await sql`delete from sqlite_sequence`.execute(store.db);
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(store.db);
-  }
-}
-
-async function serviceError(promise: Promise<unknown>, kind: ServiceErrorKind): Promise<ServiceError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected a ${kind} ServiceError`).toBeInstanceOf(ServiceError);
-  expect((err as ServiceError).kind).toBe(kind);
-  return err as ServiceError;
-}
+const ctx = useServices(START);
 
 async function rowCount(
   table: "vehicles" | "vehicle_definitions" | "manufacturers" | "vehicle_transfers",
@@ -107,7 +44,7 @@ describe("definitionId", () => {
 
 describe("VehicleService.mint", () => {
   it("mints a vehicle with a definition, a manufacturer and a DID on the vehicle contract", async () => {
-    const vehicle = await services.vehicles.mint({ owner: ALICE.toLowerCase(), ...MODEL_3 });
+    const vehicle = await ctx.services.vehicles.mint({ owner: ALICE.toLowerCase(), ...MODEL_3 });
     expect(vehicle.tokenId).toBe(1);
     expect(vehicle.owner).toBe(ALICE);
     expect(vehicle.tokenDID).toBe(`did:erc721:137:${VEHICLE_CONTRACT}:1`);
@@ -121,19 +58,19 @@ describe("VehicleService.mint", () => {
       powertrainType: "BEV",
       manufacturerTokenId: expect.any(Number),
     });
-    const manufacturer = await services.vehicles.findManufacturer(vehicle.definition.manufacturerTokenId);
+    const manufacturer = await ctx.services.vehicles.findManufacturer(vehicle.definition.manufacturerTokenId);
     expect(manufacturer?.name).toBe("Tesla");
     expect(manufacturer?.mintedAt).toEqual(new Date(START));
 
-    expect(await services.vehicles.find(1)).toEqual(vehicle);
-    expect(await services.vehicles.findDefinition("tesla_model-3_2020")).toEqual(vehicle.definition);
-    const second = await services.vehicles.mint({ owner: BOB, ...MODEL_3 });
+    expect(await ctx.services.vehicles.find(1)).toEqual(vehicle);
+    expect(await ctx.services.vehicles.findDefinition("tesla_model-3_2020")).toEqual(vehicle.definition);
+    const second = await ctx.services.vehicles.mint({ owner: BOB, ...MODEL_3 });
     expect(second.tokenId).toBe(2);
     expect(second.tokenDID).toBe(`did:erc721:137:${VEHICLE_CONTRACT}:2`);
   });
 
   it("trims make and model before storing them", async () => {
-    const vehicle = await services.vehicles.mint({
+    const vehicle = await ctx.services.vehicles.mint({
       owner: ALICE,
       make: "  Ford ",
       model: " Mustang Mach-E  ",
@@ -145,22 +82,22 @@ describe("VehicleService.mint", () => {
       make: "Ford",
       model: "Mustang Mach-E",
     });
-    expect((await services.vehicles.findManufacturer(vehicle.definition.manufacturerTokenId))?.name).toBe(
+    expect((await ctx.services.vehicles.findManufacturer(vehicle.definition.manufacturerTokenId))?.name).toBe(
       "Ford",
     );
   });
 
   it("one definition per make/model/year and one manufacturer per make", async () => {
-    const a = await services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
-    const b = await services.vehicles.mint({ owner: BOB, ...MODEL_3 });
-    const y = await services.vehicles.mint({
+    const a = await ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
+    const b = await ctx.services.vehicles.mint({ owner: BOB, ...MODEL_3 });
+    const y = await ctx.services.vehicles.mint({
       owner: ALICE,
       make: "Tesla",
       model: "Model Y",
       year: 2023,
       powertrainType: "BEV",
     });
-    const ford = await services.vehicles.mint({
+    const ford = await ctx.services.vehicles.mint({
       owner: ALICE,
       make: "Ford",
       model: "F-150",
@@ -177,15 +114,15 @@ describe("VehicleService.mint", () => {
   });
 
   it("makes are deduplicated regardless of case: 'tesla' is the same manufacturer as 'Tesla'", async () => {
-    const a = await services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
-    const b = await services.vehicles.mint({
+    const a = await ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
+    const b = await ctx.services.vehicles.mint({
       owner: ALICE,
       make: "tesla",
       model: "Model S",
       year: 2018,
       powertrainType: "BEV",
     });
-    const c = await services.vehicles.mint({
+    const c = await ctx.services.vehicles.mint({
       owner: ALICE,
       make: "TESLA",
       model: "Model 3",
@@ -195,20 +132,17 @@ describe("VehicleService.mint", () => {
     expect(b.definition.manufacturerTokenId).toBe(a.definition.manufacturerTokenId);
     expect(c.definition).toEqual(a.definition); // same slug → same definition
     expect(await rowCount("manufacturers")).toBe(1);
-    expect((await services.vehicles.findManufacturer(a.definition.manufacturerTokenId))?.name).toBe("Tesla");
-    expect(await services.vehicles.count({ make: "TESLA" })).toBe(3);
+    expect((await ctx.services.vehicles.findManufacturer(a.definition.manufacturerTokenId))?.name).toBe(
+      "Tesla",
+    );
+    expect(await ctx.services.vehicles.count({ make: "TESLA" })).toBe(3);
   });
 
   it("the DID follows KEYFOB_VEHICLE_CONTRACT (checksummed) and KEYFOB_CHAIN_ID", async () => {
     const contract = "0x45fbcd3ef7361d156e8b16f5538ae36dedf61da8";
     const custom = await createServices(
-      loadConfig({
-        KEYFOB_SECRET: "x".repeat(40),
-        KEYFOB_LOG_LEVEL: "silent",
-        KEYFOB_VEHICLE_CONTRACT: contract,
-        KEYFOB_CHAIN_ID: "80002",
-      }),
-      { store: ctx.store, now: () => clock },
+      testConfig({ KEYFOB_VEHICLE_CONTRACT: contract, KEYFOB_CHAIN_ID: "80002" }),
+      { store: ctx.store, now: () => ctx.clock },
     );
     try {
       const vehicle = await custom.vehicles.mint({ owner: ALICE, ...MODEL_3 });
@@ -217,7 +151,7 @@ describe("VehicleService.mint", () => {
       expect(custom.vehicles.vehicleContract).toBe(contract);
       expect(custom.vehicles.chainId).toBe(80002);
       // The default installation renders the same token under its own contract.
-      expect((await services.vehicles.find(vehicle.tokenId))?.tokenDID).toBe(
+      expect((await ctx.services.vehicles.find(vehicle.tokenId))?.tokenDID).toBe(
         `did:erc721:137:${VEHICLE_CONTRACT}:${vehicle.tokenId}`,
       );
     } finally {
@@ -238,7 +172,10 @@ describe("VehicleService.mint", () => {
     ["an unknown powertrain", { powertrainType: "DIESEL" as PowertrainType }],
     ["a lower-case powertrain", { powertrainType: "bev" as PowertrainType }],
   ])("rejects %s as INVALID_ARGUMENT and stores nothing", async (_name, change) => {
-    await serviceError(services.vehicles.mint({ owner: ALICE, ...MODEL_3, ...change }), "INVALID_ARGUMENT");
+    await serviceError(
+      ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3, ...change }),
+      "INVALID_ARGUMENT",
+    );
     expect(await rowCount("vehicles")).toBe(0);
     expect(await rowCount("vehicle_definitions")).toBe(0);
     expect(await rowCount("manufacturers")).toBe(0);
@@ -247,7 +184,7 @@ describe("VehicleService.mint", () => {
   it.each(["BEV", "PHEV", "HEV", "ICE", "FCEV"] as const)(
     "accepts the %s powertrain",
     async (powertrainType) => {
-      const vehicle = await services.vehicles.mint({
+      const vehicle = await ctx.services.vehicles.mint({
         owner: ALICE,
         ...MODEL_3,
         model: `Test ${powertrainType}`,
@@ -258,49 +195,52 @@ describe("VehicleService.mint", () => {
   );
 
   it("accepts the boundary years 1886 and 2100", async () => {
-    expect((await services.vehicles.mint({ owner: ALICE, ...MODEL_3, year: 1886 })).definition.id).toBe(
+    expect((await ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3, year: 1886 })).definition.id).toBe(
       "tesla_model-3_1886",
     );
-    expect((await services.vehicles.mint({ owner: ALICE, ...MODEL_3, year: 2100 })).definition.id).toBe(
+    expect((await ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3, year: 2100 })).definition.id).toBe(
       "tesla_model-3_2100",
     );
   });
 
   it("rejects a malformed owner address as INVALID_ARGUMENT", async () => {
-    await serviceError(services.vehicles.mint({ owner: "0xnotanaddress", ...MODEL_3 }), "INVALID_ARGUMENT");
+    await serviceError(
+      ctx.services.vehicles.mint({ owner: "0xnotanaddress", ...MODEL_3 }),
+      "INVALID_ARGUMENT",
+    );
     expect(await rowCount("vehicles")).toBe(0);
   });
 
   it("find/require: unknown and invalid token ids", async () => {
-    expect(await services.vehicles.find(99)).toBeUndefined();
-    expect(await services.vehicles.find(-1)).toBeUndefined();
-    expect(await services.vehicles.find(1.5)).toBeUndefined();
-    await serviceError(services.vehicles.require(99), "NOT_FOUND");
+    expect(await ctx.services.vehicles.find(99)).toBeUndefined();
+    expect(await ctx.services.vehicles.find(-1)).toBeUndefined();
+    expect(await ctx.services.vehicles.find(1.5)).toBeUndefined();
+    await serviceError(ctx.services.vehicles.require(99), "NOT_FOUND");
   });
 });
 
 describe("VehicleService.transfer", () => {
   it("moves the vehicle, bumps its version and records the transfer", async () => {
-    const vehicle = await services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
+    const vehicle = await ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
     const events: TransferEvent[] = [];
-    services.vehicles.onTransfer((e) => {
+    ctx.services.vehicles.onTransfer((e) => {
       events.push(e);
     });
 
-    clock = START + 60_000;
-    const moved = await services.vehicles.transfer(vehicle.tokenId, BOB.toLowerCase());
+    ctx.clock = START + 60_000;
+    const moved = await ctx.services.vehicles.transfer(vehicle.tokenId, BOB.toLowerCase());
     expect(moved.owner).toBe(BOB);
     expect(moved.transferVersion).toBe(1);
-    expect(await services.vehicles.find(vehicle.tokenId)).toEqual({
+    expect(await ctx.services.vehicles.find(vehicle.tokenId)).toEqual({
       ...vehicle,
       owner: BOB,
       transferVersion: 1,
     });
     expect(events).toEqual([{ tokenId: vehicle.tokenId, from: ALICE, to: BOB, version: 1 }]);
 
-    clock = START + 120_000;
-    await services.vehicles.transfer(vehicle.tokenId, CAROL);
-    expect((await services.vehicles.require(vehicle.tokenId)).transferVersion).toBe(2);
+    ctx.clock = START + 120_000;
+    await ctx.services.vehicles.transfer(vehicle.tokenId, CAROL);
+    expect((await ctx.services.vehicles.require(vehicle.tokenId)).transferVersion).toBe(2);
     expect(await transfers(vehicle.tokenId)).toEqual([
       {
         token_id: vehicle.tokenId,
@@ -321,40 +261,43 @@ describe("VehicleService.transfer", () => {
   });
 
   it("ownership queries follow the transfer", async () => {
-    const vehicle = await services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
-    await services.vehicles.mint({
+    const vehicle = await ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
+    await ctx.services.vehicles.mint({
       owner: ALICE,
       make: "Ford",
       model: "F-150",
       year: 2019,
       powertrainType: "ICE",
     });
-    expect(await services.vehicles.count({ owner: ALICE })).toBe(2);
-    await services.vehicles.transfer(vehicle.tokenId, BOB);
-    expect(await services.vehicles.count({ owner: ALICE })).toBe(1);
+    expect(await ctx.services.vehicles.count({ owner: ALICE })).toBe(2);
+    await ctx.services.vehicles.transfer(vehicle.tokenId, BOB);
+    expect(await ctx.services.vehicles.count({ owner: ALICE })).toBe(1);
     expect(
-      (await services.vehicles.page({ owner: BOB, limit: 10, order: "asc" })).map((v) => v.tokenId),
+      (await ctx.services.vehicles.page({ owner: BOB, limit: 10, order: "asc" })).map((v) => v.tokenId),
     ).toEqual([vehicle.tokenId]);
   });
 
   it("a transfer to the current owner (in any case) is rejected and changes nothing", async () => {
-    const vehicle = await services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
+    const vehicle = await ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
     let notified = 0;
-    services.vehicles.onTransfer(() => {
+    ctx.services.vehicles.onTransfer(() => {
       notified++;
     });
-    await serviceError(services.vehicles.transfer(vehicle.tokenId, ALICE), "INVALID_ARGUMENT");
-    await serviceError(services.vehicles.transfer(vehicle.tokenId, ALICE.toLowerCase()), "INVALID_ARGUMENT");
-    expect(await services.vehicles.find(vehicle.tokenId)).toEqual(vehicle);
+    await serviceError(ctx.services.vehicles.transfer(vehicle.tokenId, ALICE), "INVALID_ARGUMENT");
+    await serviceError(
+      ctx.services.vehicles.transfer(vehicle.tokenId, ALICE.toLowerCase()),
+      "INVALID_ARGUMENT",
+    );
+    expect(await ctx.services.vehicles.find(vehicle.tokenId)).toEqual(vehicle);
     expect(await rowCount("vehicle_transfers")).toBe(0);
     expect(notified).toBe(0);
   });
 
   it("a transfer of an unknown vehicle is NOT_FOUND; to a malformed address INVALID_ARGUMENT", async () => {
-    const vehicle = await services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
-    await serviceError(services.vehicles.transfer(404, BOB), "NOT_FOUND");
-    await serviceError(services.vehicles.transfer(vehicle.tokenId, "bob"), "INVALID_ARGUMENT");
-    expect((await services.vehicles.require(vehicle.tokenId)).transferVersion).toBe(0);
+    const vehicle = await ctx.services.vehicles.mint({ owner: ALICE, ...MODEL_3 });
+    await serviceError(ctx.services.vehicles.transfer(404, BOB), "NOT_FOUND");
+    await serviceError(ctx.services.vehicles.transfer(vehicle.tokenId, "bob"), "INVALID_ARGUMENT");
+    expect((await ctx.services.vehicles.require(vehicle.tokenId)).transferVersion).toBe(0);
     expect(await rowCount("vehicle_transfers")).toBe(0);
   });
 });
