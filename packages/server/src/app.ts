@@ -1,12 +1,15 @@
 import formbody from "@fastify/formbody";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { privateKeyToAccount } from "viem/accounts";
 import { type Config, resolveSecret } from "./config.ts";
+import { registerCors } from "./http/cors.ts";
 import { registerErrorHandling } from "./http/errors.ts";
 import { registerOperations } from "./http/operations.ts";
+import { registerRateLimits } from "./http/rate-limits.ts";
+import { registerSecurityHeaders } from "./http/security-headers.ts";
 import { AccountService } from "./modules/accounts/service.ts";
 import { DeveloperAuthService } from "./modules/auth/developer-auth.ts";
-import { JwtService, maxTokenLifetimes } from "./modules/auth/jwt.ts";
+import { bearerToken, JwtService, maxTokenLifetimes } from "./modules/auth/jwt.ts";
 import { authRoutes } from "./modules/auth/routes.ts";
 import { SigningKeyStore } from "./modules/auth/signing-keys.ts";
 import { grantRoutes } from "./modules/grants/routes.ts";
@@ -110,9 +113,24 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         : { level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] },
     bodyLimit: 256 * 1024,
     trustProxy: config.trustProxy,
-    disableRequestLogging: config.logLevel !== "debug" && config.logLevel !== "trace",
+    // A log line per request only at debug/trace.
+    logController: new LogController({
+      disableRequestLogging: config.logLevel !== "debug" && config.logLevel !== "trace",
+    }),
   });
   registerErrorHandling(app);
+  // Before any route: these attach to every route (headers, CORS) or pick theirs by path (limits).
+  registerSecurityHeaders(app, config.publicUrl);
+  registerCors(app);
+  // A token exchange counts against the license of a JWT that verifies; forged tokens count by IP,
+  // so nobody can spend another license's allowance.
+  await registerRateLimits(app, config.rateLimits, async (authorization) => {
+    try {
+      return (await services.developerAuth.verifyDeveloperJwt(bearerToken(authorization))).clientId;
+    } catch {
+      return undefined;
+    }
+  });
   // On the root instance: the data SDK sends a form content type with empty bodies to many routes.
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   registerOperations(app, services);

@@ -49,6 +49,7 @@ describe("loadConfig defaults", () => {
       webhookAllowLoopback: false,
       logLevel: "info",
       trustProxy: false,
+      rateLimits: { authPerIp: 60, authPerClient: 300, exchangePerLicense: 6000 },
     });
   });
 

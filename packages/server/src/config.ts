@@ -10,6 +10,9 @@ const onOff = z
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
 
+// Requests per minute; 0 turns the limit off.
+const perMinute = z.coerce.number().int().min(0).max(1_000_000);
+
 const origin = z
   .string()
   .url()
@@ -50,6 +53,9 @@ const settingsSchema = z.object({
   KEYFOB_WEBHOOK_ALLOW_LOOPBACK: onOff.default(false),
   KEYFOB_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   KEYFOB_TRUST_PROXY: onOff.default(false),
+  KEYFOB_RATE_LIMIT_AUTH_PER_IP: perMinute.default(60),
+  KEYFOB_RATE_LIMIT_AUTH_PER_CLIENT: perMinute.default(300),
+  KEYFOB_RATE_LIMIT_EXCHANGE_PER_LICENSE: perMinute.default(6000),
 });
 
 export interface Config {
@@ -73,6 +79,17 @@ export interface Config {
   webhookAllowLoopback: boolean;
   logLevel: string;
   trustProxy: boolean;
+  rateLimits: RateLimitSettings;
+}
+
+/** Requests per minute (security.md §9); 0 turns a limit off. */
+export interface RateLimitSettings {
+  /** `generate_challenge` and `submit_challenge`, each, per client IP. */
+  authPerIp: number;
+  /** `generate_challenge` and `submit_challenge`, each, per `client_id`. */
+  authPerClient: number;
+  /** `POST /v1/tokens/exchange` per license (the developer JWT's `sub`). */
+  exchangePerLicense: number;
 }
 
 export class ConfigError extends Error {}
@@ -112,6 +129,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllowLoopback: s.KEYFOB_WEBHOOK_ALLOW_LOOPBACK,
     logLevel: s.KEYFOB_LOG_LEVEL,
     trustProxy: s.KEYFOB_TRUST_PROXY,
+    rateLimits: {
+      authPerIp: s.KEYFOB_RATE_LIMIT_AUTH_PER_IP,
+      authPerClient: s.KEYFOB_RATE_LIMIT_AUTH_PER_CLIENT,
+      exchangePerLicense: s.KEYFOB_RATE_LIMIT_EXCHANGE_PER_LICENSE,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { GraphQLError, ValidationContext } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { createIdentityContext, type IdentityContext, type IdentityDeps } from "./context.ts";
@@ -31,6 +32,8 @@ export function createIdentityServer(
     graphqlEndpoint: IDENTITY_ENDPOINT,
     context: () => createIdentityContext(deps),
     graphiql: { title: "Keyfob Identity API" },
+    // GraphiQL's assets come from this package, not a CDN: the page works on an offline machine.
+    renderGraphiQL,
     landingPage: false,
     multipart: false,
     batching: false,
