@@ -1057,88 +1057,87 @@ describe("GrantService.evaluate", () => {
 });
 
 describe("cross-process cache invalidation", () => {
-  it.skipIf(testEngine() !== "postgres")(
-    "a revoke on server A reaches server B's evaluate cache (PostgreSQL LISTEN/NOTIFY; skipped on SQLite, which has no notifications between processes)",
-    async () => {
-      const fresh = await freshDatabaseUrl();
-      const storeA = openStore(fresh.url, { poolSize: 3 });
-      const storeB = openStore(fresh.url, { poolSize: 3 });
-      let a: Services | undefined;
-      let b: Services | undefined;
-      try {
-        await migrate(storeA);
-        await migrate(storeB);
-        a = await createServices(testConfig(), { store: storeA, now: () => ctx.clock });
-        b = await createServices(testConfig(), { store: storeB, now: () => ctx.clock });
-        const { owner, clientId, vehicle } = await world(a);
-        const heardOnB: string[] = [];
-        b.changes.subscribe("keyfob_grants", (payload) => heardOnB.push(payload));
-        await a.grants.grant({
-          tokenId: vehicle.tokenId,
-          grantee: clientId,
-          grantor: owner.walletAddress,
-          templateId: "1",
-        });
-        // Let B hear of the grant first: that cache clear would otherwise race with the caching check below.
-        await vi.waitFor(() => expect(heardOnB).toHaveLength(1), { timeout: 5000, interval: 10 });
+  it("a revoke on server A reaches server B's evaluate cache (PostgreSQL LISTEN/NOTIFY)", async (test) => {
+    if (testEngine() !== "postgres") {
+      test.skip("PostgreSQL only: SQLite has no notifications between processes");
+    }
+    const fresh = await freshDatabaseUrl();
+    const storeA = openStore(fresh.url, { poolSize: 3 });
+    const storeB = openStore(fresh.url, { poolSize: 3 });
+    let a: Services | undefined;
+    let b: Services | undefined;
+    try {
+      await migrate(storeA);
+      await migrate(storeB);
+      a = await createServices(testConfig(), { store: storeA, now: () => ctx.clock });
+      b = await createServices(testConfig(), { store: storeB, now: () => ctx.clock });
+      const { owner, clientId, vehicle } = await world(a);
+      const heardOnB: string[] = [];
+      b.changes.subscribe("keyfob_grants", (payload) => heardOnB.push(payload));
+      await a.grants.grant({
+        tokenId: vehicle.tokenId,
+        grantee: clientId,
+        grantor: owner.walletAddress,
+        templateId: "1",
+      });
+      // Let B hear of the grant first: that cache clear would otherwise race with the caching check below.
+      await vi.waitFor(() => expect(heardOnB).toHaveLength(1), { timeout: 5000, interval: 10 });
 
-        const evaluateOnB = () => b!.grants.evaluate(vehicle.tokenId, clientId, [1]);
-        expect(await evaluateOnB()).toMatchObject({ allowed: true, reason: "grant" });
+      const evaluateOnB = () => b!.grants.evaluate(vehicle.tokenId, clientId, [1]);
+      expect(await evaluateOnB()).toMatchObject({ allowed: true, reason: "grant" });
 
-        // B answers from its cache: a write that bypasses the services sends no notification and is not seen.
-        await storeA.db
-          .updateTable("grants")
-          .set({ permissions: 0 })
-          .where("token_id", "=", vehicle.tokenId)
-          .execute();
-        expect(await evaluateOnB()).toMatchObject({ allowed: true });
-        await storeA.db
-          .updateTable("grants")
-          .set({ permissions: 0x3ffc })
-          .where("token_id", "=", vehicle.tokenId)
-          .execute();
+      // B answers from its cache: a write that bypasses the services sends no notification and is not seen.
+      await storeA.db
+        .updateTable("grants")
+        .set({ permissions: 0 })
+        .where("token_id", "=", vehicle.tokenId)
+        .execute();
+      expect(await evaluateOnB()).toMatchObject({ allowed: true });
+      await storeA.db
+        .updateTable("grants")
+        .set({ permissions: 0x3ffc })
+        .where("token_id", "=", vehicle.tokenId)
+        .execute();
 
-        await a.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: owner.walletAddress });
-        await vi.waitFor(
-          async () =>
-            expect(await evaluateOnB()).toEqual({ allowed: false, reason: "no-grant", missing: [1] }),
-          {
-            timeout: 5000,
-            interval: 20,
-          },
-        );
+      await a.grants.revoke({ tokenId: vehicle.tokenId, grantee: clientId, grantor: owner.walletAddress });
+      await vi.waitFor(
+        async () => expect(await evaluateOnB()).toEqual({ allowed: false, reason: "no-grant", missing: [1] }),
+        {
+          timeout: 5000,
+          interval: 20,
+        },
+      );
 
-        // And the other way round: a new grant on A is allowed on B without a restart.
-        await a.grants.grant({
-          tokenId: vehicle.tokenId,
-          grantee: clientId,
-          grantor: owner.walletAddress,
-          privileges: [1],
-        });
-        await vi.waitFor(
-          async () => expect(await evaluateOnB()).toMatchObject({ allowed: true, reason: "grant" }),
-          {
-            timeout: 5000,
-            interval: 20,
-          },
-        );
+      // And the other way round: a new grant on A is allowed on B without a restart.
+      await a.grants.grant({
+        tokenId: vehicle.tokenId,
+        grantee: clientId,
+        grantor: owner.walletAddress,
+        privileges: [1],
+      });
+      await vi.waitFor(
+        async () => expect(await evaluateOnB()).toMatchObject({ allowed: true, reason: "grant" }),
+        {
+          timeout: 5000,
+          interval: 20,
+        },
+      );
 
-        // A transfer on A ends the grant on B too.
-        await a.vehicles.transfer(vehicle.tokenId, STRANGER);
-        await vi.waitFor(
-          async () => expect(await evaluateOnB()).toMatchObject({ allowed: false, reason: "no-grant" }),
-          {
-            timeout: 5000,
-            interval: 20,
-          },
-        );
-      } finally {
-        await b?.close();
-        await a?.close();
-        await storeB.close();
-        await storeA.close();
-        await fresh.drop();
-      }
-    },
-  );
+      // A transfer on A ends the grant on B too.
+      await a.vehicles.transfer(vehicle.tokenId, STRANGER);
+      await vi.waitFor(
+        async () => expect(await evaluateOnB()).toMatchObject({ allowed: false, reason: "no-grant" }),
+        {
+          timeout: 5000,
+          interval: 20,
+        },
+      );
+    } finally {
+      await b?.close();
+      await a?.close();
+      await storeB.close();
+      await storeA.close();
+      await fresh.drop();
+    }
+  });
 });
