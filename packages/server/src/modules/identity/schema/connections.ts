@@ -1,5 +1,11 @@
 import type { ObjectRef } from "@pothos/core";
-import { finishPage, type Page, type PageRequest } from "../pagination.ts";
+import {
+  decodeTokenIdCursor,
+  encodeTokenIdCursor,
+  finishPage,
+  type Page,
+  type PageRequest,
+} from "../pagination.ts";
 import { builder, type IdentityTypes } from "./builder.ts";
 
 /** What a connection field resolves to; `totalCount` runs only when the client asks for it. */
@@ -12,6 +18,36 @@ export interface ConnectionShape<T> {
 /** A connection with nothing in it (the flags still follow the cursors passed). */
 export function emptyConnection<T>(request: PageRequest): ConnectionShape<T> {
   return { page: finishPage<T>(request, []), cursor: () => "", totalCount: () => 0 };
+}
+
+/** Keyset bounds and order for a page of items listed by tokenId descending. */
+export interface TokenIdWindow {
+  below?: number;
+  above?: number;
+  limit: number;
+  order: "asc" | "desc";
+}
+
+/**
+ * A connection over items ordered by tokenId descending (vehicles, licenses): cursors are the
+ * base64 token ids, one extra row is fetched to know whether another page follows.
+ */
+export async function tokenIdConnection<T extends { tokenId: number }>(
+  request: PageRequest,
+  fetch: (window: TokenIdWindow) => Promise<T[]>,
+  count: () => Promise<number>,
+): Promise<ConnectionShape<T>> {
+  const rows = await fetch({
+    below: request.after === undefined ? undefined : decodeTokenIdCursor(request.after),
+    above: request.before === undefined ? undefined : decodeTokenIdCursor(request.before),
+    limit: request.limit + 1,
+    order: request.direction === "forward" ? "desc" : "asc",
+  });
+  return {
+    page: finishPage(request, rows),
+    cursor: (item) => encodeTokenIdCursor(item.tokenId),
+    totalCount: count,
+  };
 }
 
 interface PageInfoShape {

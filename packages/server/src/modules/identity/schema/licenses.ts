@@ -4,16 +4,13 @@ import type { IdentityContext } from "../context.ts";
 import { invalidArgumentError, notFound } from "../errors.ts";
 import {
   decodeListCursor,
-  decodeTokenIdCursor,
   encodeListCursor,
-  encodeTokenIdCursor,
-  finishPage,
   type PageRequest,
   pageOfList,
   pageRequest,
 } from "../pagination.ts";
 import { builder } from "./builder.ts";
-import { type ConnectionShape, connectionType, pageArgs } from "./connections.ts";
+import { type ConnectionShape, connectionType, pageArgs, tokenIdConnection } from "./connections.ts";
 
 const SignerRef = builder.objectRef<Signer>("Signer").implement({
   fields: (t) => ({
@@ -159,27 +156,17 @@ builder.queryFields((t) => ({
     type: DeveloperLicenseConnection,
     description: "Developer licenses by tokenId descending.",
     args: { ...pageArgs, filterBy: t.arg({ type: DeveloperLicenseFilterBy }) },
-    resolve: async (_root, args, ctx) => {
-      const request = pageRequest(args);
-      const below = request.after === undefined ? undefined : decodeTokenIdCursor(request.after);
-      const above = request.before === undefined ? undefined : decodeTokenIdCursor(request.before);
+    resolve: (_root, args, ctx) => {
       const filter = {
         ...(args.filterBy?.owner != null ? { owner: args.filterBy.owner } : {}),
         ...(args.filterBy?.signer != null ? { signer: args.filterBy.signer } : {}),
       };
       const { licenses } = ctx.deps;
-      const rows = await licenses.page({
-        ...filter,
-        below,
-        above,
-        limit: request.limit + 1,
-        order: request.direction === "forward" ? "desc" : "asc",
-      });
-      return {
-        page: finishPage(request, rows),
-        cursor: (l: License) => encodeTokenIdCursor(l.tokenId),
-        totalCount: () => licenses.count(filter),
-      };
+      return tokenIdConnection(
+        pageRequest(args),
+        (window) => licenses.page({ ...filter, ...window }),
+        () => licenses.count(filter),
+      );
     },
   }),
 }));

@@ -2,10 +2,10 @@ import { InvalidDidError, parseErc721Did } from "../../../domain/did.ts";
 import type { Vehicle, VehicleQuery } from "../../vehicles/service.ts";
 import type { IdentityContext } from "../context.ts";
 import { invalidArgumentError, notFound } from "../errors.ts";
-import { decodeTokenIdCursor, encodeTokenIdCursor, finishPage, pageRequest } from "../pagination.ts";
+import { pageRequest } from "../pagination.ts";
 import { vehicleName } from "../vehicle-name.ts";
 import { builder } from "./builder.ts";
-import { connectionType, emptyConnection, pageArgs } from "./connections.ts";
+import { connectionType, emptyConnection, pageArgs, tokenIdConnection } from "./connections.ts";
 import { AftermarketDeviceRef, SyntheticDeviceRef } from "./devices.ts";
 import { ManufacturerRef } from "./manufacturers.ts";
 import { NodeRef } from "./nodes.ts";
@@ -206,23 +206,14 @@ builder.queryFields((t) => ({
     args: { ...pageArgs, filterBy: t.arg({ type: VehiclesFilter }) },
     resolve: async (_root, args, ctx) => {
       const request = pageRequest(args);
-      const below = request.after === undefined ? undefined : decodeTokenIdCursor(request.after);
-      const above = request.before === undefined ? undefined : decodeTokenIdCursor(request.before);
       const query = await vehicleQuery(args.filterBy, ctx);
       if (!query) return emptyConnection<Vehicle>(request);
       const { vehicles } = ctx.deps;
-      const rows = await vehicles.page({
-        ...query,
-        below,
-        above,
-        limit: request.limit + 1,
-        order: request.direction === "forward" ? "desc" : "asc",
-      });
-      return {
-        page: finishPage(request, rows),
-        cursor: (v: Vehicle) => encodeTokenIdCursor(v.tokenId),
-        totalCount: () => vehicles.count(query),
-      };
+      return tokenIdConnection(
+        request,
+        (window) => vehicles.page({ ...query, ...window }),
+        () => vehicles.count(query),
+      );
     },
   }),
 }));
