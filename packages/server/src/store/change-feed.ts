@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { type Kysely, sql } from "kysely";
 import type pg from "pg";
 
 /**
@@ -47,6 +48,20 @@ export class ChangeFeed {
   async publish(channel: ChangeChannel, payload = ""): Promise<void> {
     this.local.emit(channel, payload);
     if (this.pool) await this.pool.query("select pg_notify($1, $2)", [channel, payload]);
+  }
+
+  /**
+   * Queues the notification inside the writing transaction, so PostgreSQL delivers it exactly when
+   * the change commits (and never for a rollback, nor lost to a crash after the commit). Call
+   * `announceLocally` once the transaction has committed. A no-op on SQLite.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any schema's transaction will do.
+  async notifyWithin(trx: Kysely<any>, channel: ChangeChannel, payload = ""): Promise<void> {
+    if (this.pool) await sql`select pg_notify(${channel}, ${payload})`.execute(trx);
+  }
+
+  announceLocally(channel: ChangeChannel, payload = ""): void {
+    this.local.emit(channel, payload);
   }
 
   async close(): Promise<void> {

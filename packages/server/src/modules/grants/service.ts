@@ -73,7 +73,12 @@ const CACHE_LIMIT = 100_000;
 interface CachedPair {
   vehicle: Vehicle | undefined;
   grant: Grant | undefined;
+  cachedAt: number;
 }
+
+// A safety net under the change feed: even if a notification were lost (a replica's LISTEN
+// connection dropping at the wrong moment), no cached decision outlives this.
+const CACHE_MAX_AGE_MS = 60_000;
 
 /**
  * SACD grants: share, revoke and extend per (vehicle, grantee), each with a signed consent document;
@@ -348,8 +353,9 @@ export class GrantService {
         .insertInto("grant_events")
         .values({ ...row, action: args.action })
         .execute();
+      await this.changes.notifyWithin(trx, "keyfob_grants", `${args.vehicle.tokenId}`);
     });
-    await this.changes.publish("keyfob_grants", `${args.vehicle.tokenId}`);
+    this.changes.announceLocally("keyfob_grants", `${args.vehicle.tokenId}`);
     return toGrant(row);
   }
 
@@ -533,11 +539,12 @@ export class GrantService {
   private async cachedPair(tokenId: number, grantee: Address): Promise<CachedPair> {
     const key = `${tokenId}:${grantee}`;
     const hit = this.cache.get(key);
-    if (hit) return hit;
+    if (hit && this.now() - hit.cachedAt < CACHE_MAX_AGE_MS) return hit;
     const generation = this.cacheGeneration;
+    const cachedAt = this.now();
     const vehicle = await this.vehicles.find(tokenId);
     const grant = vehicle ? await this.active(vehicle, grantee) : undefined;
-    const pair = { vehicle, grant };
+    const pair = { vehicle, grant, cachedAt };
     // A change that landed while we were reading cleared the cache; don't store stale data.
     if (generation === this.cacheGeneration) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();

@@ -1,0 +1,109 @@
+/**
+ * Two server processes share one PostgreSQL database: a revocation made by a third process is
+ * effective on the next token exchange at both, because every process LISTENs for grant changes
+ * and drops its cache. (SQLite is one process's embedded store: skipped there, with the reason.)
+ */
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServices, type Services } from "../../packages/server/src/app.ts";
+import { loadConfig } from "../../packages/server/src/config.ts";
+import { freshDatabaseUrl, testEngine } from "../../packages/server/test/support/store.ts";
+import { runCli, type ServerProcess, startServer, TEST_SECRET } from "../support/server-process.ts";
+
+const postgres = testEngine() === "postgres";
+
+interface Demo {
+  clientId: string;
+  apiKey: string;
+  domain: string;
+  owner: { walletAddress: string };
+  vehicles: Array<{ tokenId: number; sharedWithDemo: boolean }>;
+}
+
+let servers: ServerProcess[] = [];
+let admin: Services | undefined;
+let drop: (() => Promise<void>) | undefined;
+let demo: Demo;
+
+async function developerJwt(base: string): Promise<string> {
+  const q = new URLSearchParams({
+    client_id: demo.clientId,
+    domain: demo.domain,
+    scope: "openid email",
+    response_type: "code",
+    address: demo.clientId,
+  });
+  const gen = (await (
+    await fetch(`${base}/auth/web3/generate_challenge?${q}`, { method: "POST" })
+  ).json()) as {
+    state: string;
+    challenge: string;
+  };
+  const signature = await privateKeyToAccount(`0x${demo.apiKey}`).signMessage({ message: gen.challenge });
+  const form = new URLSearchParams({
+    client_id: demo.clientId,
+    domain: demo.domain,
+    grant_type: "authorization_code",
+    state: gen.state,
+    signature,
+  });
+  const res = await fetch(`${base}/auth/web3/submit_challenge`, { method: "POST", body: form });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function exchangeStatus(base: string, jwt: string, tokenId: number): Promise<number> {
+  const res = await fetch(`${base}/v1/tokens/exchange`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${jwt}` },
+    body: JSON.stringify({
+      nftContractAddress: "0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF",
+      privileges: [1],
+      tokenId,
+    }),
+  });
+  return res.status;
+}
+
+beforeAll(async () => {
+  if (!postgres) return;
+  const db = await freshDatabaseUrl();
+  drop = db.drop;
+  servers = [await startServer({ databaseUrl: db.url }), await startServer({ databaseUrl: db.url })];
+  const seeded = await runCli(["seed", "--demo", "--json"], servers[0]!.env);
+  expect(seeded.code, seeded.stderr).toBe(0);
+  demo = JSON.parse(seeded.stdout) as Demo;
+  admin = await createServices(
+    loadConfig({ KEYFOB_DATABASE_URL: db.url, KEYFOB_SECRET: TEST_SECRET, KEYFOB_LOG_LEVEL: "silent" }),
+    { migrate: false },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await admin?.close();
+  for (const server of servers) await server.stop();
+  await drop?.();
+});
+
+describe("grant changes across server processes", () => {
+  it("a revocation is effective on the next exchange at every replica", async (test) => {
+    if (!postgres) test.skip("PostgreSQL only: replicas share a PostgreSQL database");
+    const tokenId = demo.vehicles.find((v) => v.sharedWithDemo)!.tokenId;
+    const jwts = await Promise.all(servers.map((s) => developerJwt(s.url)));
+    // Both replicas evaluate (and cache) the grant.
+    for (const [i, server] of servers.entries())
+      expect(await exchangeStatus(server.url, jwts[i]!, tokenId)).toBe(200);
+
+    await admin!.grants.revoke({ tokenId, grantee: demo.clientId, grantor: demo.owner.walletAddress });
+    for (const [i, server] of servers.entries())
+      expect(await exchangeStatus(server.url, jwts[i]!, tokenId)).toBe(403);
+
+    await admin!.grants.grant({
+      tokenId,
+      grantee: demo.clientId,
+      grantor: demo.owner.walletAddress,
+      templateId: "1",
+    });
+    for (const [i, server] of servers.entries())
+      expect(await exchangeStatus(server.url, jwts[i]!, tokenId)).toBe(200);
+  });
+});
