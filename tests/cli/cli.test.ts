@@ -21,6 +21,8 @@ beforeAll(async () => {
   env = {
     KEYFOB_DATA_DIR: dataDir,
     KEYFOB_DATABASE_URL: db.url,
+    // These tests are about the CLI's own output; the simulator's history backfill is tested in tests/simulator.
+    KEYFOB_SIMULATOR: "off",
     ...(testEngine() === "postgres" ? { KEYFOB_SECRET: TEST_SECRET } : {}),
   };
 });

@@ -16,6 +16,11 @@ import { grantRoutes } from "./modules/grants/routes.ts";
 import { GrantService } from "./modules/grants/service.ts";
 import { identityRoutes } from "./modules/identity/routes.ts";
 import { LicenseService } from "./modules/licenses/service.ts";
+import { ConnectionService } from "./modules/telemetry/connections.ts";
+import { telemetryRoutes } from "./modules/telemetry/graphql/routes.ts";
+import { ingestRoutes } from "./modules/telemetry/ingest-routes.ts";
+import { scheduleRetention } from "./modules/telemetry/retention.ts";
+import { SignalStore } from "./modules/telemetry/store.ts";
 import { TokenExchangeService } from "./modules/tokens/exchange.ts";
 import { tokenRoutes } from "./modules/tokens/routes.ts";
 import { VehicleService } from "./modules/vehicles/service.ts";
@@ -37,6 +42,9 @@ export interface Services {
   jwt: JwtService;
   developerAuth: DeveloperAuthService;
   tokenExchange: TokenExchangeService;
+  /** Telemetry: the signal store (a TelemetryReader) and the connections that post to it. */
+  signals: SignalStore;
+  connections: ConnectionService;
   close(): Promise<void>;
 }
 
@@ -83,6 +91,8 @@ export async function createServices(config: Config, options: CreateServicesOpti
   const jwt = new JwtService(keys, { publicUrl: config.publicUrl, maxTokenLifetimeSeconds: lifetimes }, now);
   const developerAuth = new DeveloperAuthService(store.db, licenses, jwt, config, now);
   const tokenExchange = new TokenExchangeService({ developerAuth, grants, jwt, settings: config, now });
+  const signals = new SignalStore(store.db, { vehicleDid: (tokenId) => vehicles.did(tokenId), now });
+  const connections = new ConnectionService(store.db, vehicles, config, now);
   return {
     config,
     store,
@@ -96,6 +106,8 @@ export async function createServices(config: Config, options: CreateServicesOpti
     jwt,
     developerAuth,
     tokenExchange,
+    signals,
+    connections,
     async close() {
       await changes.close();
       if (!options.store) await store.close();
@@ -136,6 +148,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerOperations(app, services);
   await app.register(grantRoutes, { grants: services.grants });
   await app.register(identityRoutes, services);
+  await app.register(telemetryRoutes, services);
   await app.register(authRoutes, {
     developerAuth: services.developerAuth,
     jwt: services.jwt,
@@ -143,5 +156,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     loginUrl: config.loginUrl,
   });
   await app.register(tokenRoutes, { tokenExchange: services.tokenExchange });
+  await app.register(ingestRoutes, services);
+  const stopRetention = scheduleRetention(services.signals, config.telemetryRetentionDays, {
+    onError: (err) => app.log.error({ err }, "telemetry retention failed"),
+  });
+  app.addHook("onClose", stopRetention);
   return app;
 }

@@ -50,6 +50,7 @@ describe("loadConfig defaults", () => {
       logLevel: "info",
       trustProxy: false,
       rateLimits: { authPerIp: 60, authPerClient: 300, exchangePerLicense: 6000 },
+      telemetryRetentionDays: 0,
     });
   });
 
@@ -115,7 +116,9 @@ describe("loadConfig defaults", () => {
       KEYFOB_LOG_LEVEL: "silent",
       KEYFOB_SMTP_URL: "smtp://mail.local:25",
       KEYFOB_CHAIN_RPC_URL: "http://127.0.0.1:8545",
+      KEYFOB_TELEMETRY_RETENTION_DAYS: "30",
     });
+    expect(config.telemetryRetentionDays).toBe(30);
     expect(config.chainRpcUrl).toBe("http://127.0.0.1:8545");
     expect(config.chainId).toBe(80002);
     expect(config.vehicleContract).toBe("0x45fbcd3ef7361d156e8b16f5538ae36dedf61da8");
@@ -150,6 +153,9 @@ describe("loadConfig validation names the bad setting", () => {
     ["KEYFOB_WEBHOOK_ALLOW_LOOPBACK", "yes"],
     ["KEYFOB_LOG_LEVEL", "loud"],
     ["KEYFOB_TRUST_PROXY", "2"],
+    ["KEYFOB_TELEMETRY_RETENTION_DAYS", "-1"],
+    ["KEYFOB_TELEMETRY_RETENTION_DAYS", "1.5"],
+    ["KEYFOB_TELEMETRY_RETENTION_DAYS", "forever"],
   ])("%s=%s", (name, value) => {
     const err = configError({ [name]: value });
     expect(err.message).toContain(`${name}:`);

@@ -56,6 +56,8 @@ const settingsSchema = z.object({
   KEYFOB_RATE_LIMIT_AUTH_PER_IP: perMinute.default(60),
   KEYFOB_RATE_LIMIT_AUTH_PER_CLIENT: perMinute.default(300),
   KEYFOB_RATE_LIMIT_EXCHANGE_PER_LICENSE: perMinute.default(6000),
+  // Days of signal history and events to keep; 0 keeps everything. Latest values are always kept.
+  KEYFOB_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
 });
 
 export interface Config {
@@ -80,6 +82,8 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   rateLimits: RateLimitSettings;
+  /** Days of telemetry history to keep; 0 = forever. */
+  telemetryRetentionDays: number;
 }
 
 /** Requests per minute (security.md §9); 0 turns a limit off. */
@@ -134,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       authPerClient: s.KEYFOB_RATE_LIMIT_AUTH_PER_CLIENT,
       exchangePerLicense: s.KEYFOB_RATE_LIMIT_EXCHANGE_PER_LICENSE,
     },
+    telemetryRetentionDays: s.KEYFOB_TELEMETRY_RETENTION_DAYS,
   };
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { registerConnectionCommands } from "./cli/connection.ts";
 import { registerKeyCommands } from "./cli/keys.ts";
 import { registerLicenseCommands } from "./cli/license.ts";
 import { registerMigrateCommand } from "./cli/migrate.ts";
 import { registerSeedCommand } from "./cli/seed.ts";
+import { registerSimulateCommand } from "./cli/simulate.ts";
 import { registerStartCommand } from "./cli/start.ts";
 import { ConfigError } from "./config.ts";
 
@@ -18,6 +20,8 @@ registerMigrateCommand(program);
 registerSeedCommand(program);
 registerLicenseCommands(program);
 registerKeyCommands(program);
+registerConnectionCommands(program);
+registerSimulateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -13,18 +13,29 @@ export function registerStartCommand(program: Command): void {
       // The embedded mode is the newcomer's laptop: demo data is there from the first start.
       const demo = config.embedded ? await seedDemo(services) : undefined;
       const app = await buildApp(services);
+      let simulator: { stop(): Promise<void> } | undefined;
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         app.log.info({ signal }, "shutting down");
+        await simulator?.stop();
         await app.close();
         await services.close();
         process.exit(0);
       };
       process.on("SIGINT", () => void stop("SIGINT"));
       process.on("SIGTERM", () => void stop("SIGTERM"));
-      await app.listen({ port: config.port, host: config.host });
+      const address = await app.listen({ port: config.port, host: config.host });
+      // The demo vehicles drive from the first minute (KEYFOB_SIMULATOR=off: they stay parked).
+      if (demo && config.simulator) {
+        const { startDemoSimulator } = await import("../modules/simulator/local.ts");
+        simulator = await startDemoSimulator(services, demo, {
+          url: address,
+          logger: app.log.child({ module: "simulator" }),
+          backfillDays: 7,
+        });
+      }
       const p = config.publicUrl;
       process.stdout.write(
         [
@@ -40,6 +51,12 @@ export function registerStartCommand(program: Command): void {
           demo
             ? formatDemo(demo)
             : "Demo data: run `keyfob seed --demo` to create the demo license, owner and vehicles.\n",
+          ...(simulator
+            ? [
+                "Simulator: the demo vehicles are driving around Munich and posting to /v1/ingest (KEYFOB_SIMULATOR=off stops it);",
+                "  a week of history is filled in in the background on the first start.\n",
+              ]
+            : []),
         ].join("\n"),
       );
     });

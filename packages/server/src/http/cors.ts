@@ -4,7 +4,8 @@ import type { FastifyInstance } from "fastify";
  * CORS by path (security.md §2.6: on the one origin this is decided per path). The developer-facing
  * APIs and public documents allow any origin, without credentials; every other path sends no CORS
  * headers at all. Deliberately absent:
- * - `/identity/query`: graphql-yoga answers its own CORS, preflight included (modules/identity/server.ts);
+ * - `/identity/query`, `/telemetry/query`: graphql-yoga answers its own CORS, preflight included
+ *   (modules/identity/server.ts, modules/telemetry/graphql/server.ts);
  * - `/healthz`, `/readyz`: not for browsers;
  * - the login app (`/`, `/oauth/authorize`) and its private `/api/...`: no CORS, ever.
  * New public paths (`/api/configurations/`, `/api/brand`, ...) go in these two lists.

@@ -25,6 +25,13 @@ export interface Database {
   // auth
   auth_challenges: AuthChallengesTable;
   signing_keys: SigningKeysTable;
+  // telemetry
+  telemetry_connections: TelemetryConnectionsTable;
+  telemetry_connection_vehicles: TelemetryConnectionVehiclesTable;
+  signal_history: SignalHistoryTable;
+  signal_latest: SignalLatestTable;
+  vehicle_events: VehicleEventsTable;
+  vin_credentials: VinCredentialsTable;
 }
 
 export interface UsersTable {
@@ -151,4 +158,61 @@ export interface SigningKeysTable {
   created_at: number;
   activated_at: number;
   retired_at: number | null;
+}
+
+/** A data source that posts to ingestion with its own credential (only its hash is stored). */
+export interface TelemetryConnectionsTable {
+  id: string;
+  name: string;
+  /** Checksummed; the connection's DID is `did:ethr:<chainId>:<address>`. */
+  address: string;
+  /** sha256 hex of the secret part of the credential. */
+  credential_hash: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+/** The vehicles a connection may post for. */
+export interface TelemetryConnectionVehiclesTable {
+  connection_id: string;
+  token_id: number;
+}
+
+/**
+ * One point of a signal; the value sits in the column of its type (value_number for floats,
+ * value_string for strings, latitude/longitude/hdop for locations).
+ */
+export interface SignalHistoryTable {
+  token_id: number;
+  name: string;
+  ts: number;
+  source: string;
+  value_number: number | null;
+  value_string: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  hdop: number | null;
+}
+
+/** The newest point per (vehicle, signal, source). */
+export type SignalLatestTable = SignalHistoryTable;
+
+export interface VehicleEventsTable {
+  token_id: number;
+  name: string;
+  ts: number;
+  source: string;
+  duration_ns: number;
+  metadata: string | null;
+}
+
+export interface VinCredentialsTable {
+  token_id: number;
+  recorded_by: string;
+  recorded_at: number;
+  vin: string;
+  country_code: string | null;
+  valid_from: number;
+  valid_to: number;
+  raw_vc: string;
 }

@@ -1,9 +1,13 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import type { GraphQLError, ValidationContext } from "graphql";
-import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import {
+  publicError,
+  reportAsValidationError,
+  useDocumentErrorStatus,
+  useExecutionTimeout,
+} from "../../http/graphql.ts";
 import { createIdentityContext, type IdentityContext, type IdentityDeps } from "./context.ts";
-import { DOCUMENT_ERROR_STATUS, publicError, timeoutError } from "./errors.ts";
 import { identitySchema } from "./schema/index.ts";
 
 export const IDENTITY_ENDPOINT = "/identity/query";
@@ -52,54 +56,4 @@ export function createIdentityServer(
       useExecutionTimeout(limits.timeoutMs),
     ],
   });
-}
-
-// Armor's rules throw out of validation by default; reported instead, they are validation errors.
-const reportAsValidationError = {
-  propagateOnRejection: false,
-  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
-};
-
-/** Invalid documents answer DOCUMENT_ERROR_STATUS even to `Accept: application/json` clients. */
-function useDocumentErrorStatus(): Plugin {
-  return {
-    onValidate() {
-      return ({ valid, result }) => {
-        if (valid) return;
-        for (const error of result) {
-          // Yoga's own HTTP plugin marks these errors the same way, in place.
-          const extensions = error.extensions as Record<string, unknown>;
-          extensions.code ??= "GRAPHQL_VALIDATION_FAILED";
-          extensions.http = {
-            ...(extensions.http as object | undefined),
-            spec: false,
-            status: DOCUMENT_ERROR_STATUS,
-          };
-        }
-      };
-    },
-  };
-}
-
-/**
- * Aborts an execution that runs longer than `ms` (the executor stops between resolvers) and
- * answers a TIMEOUT error instead of a result.
- */
-function useExecutionTimeout(ms: number): Plugin {
-  return {
-    onExecute({ executeFn, setExecuteFn }) {
-      setExecuteFn(async (args) => {
-        const timeout = AbortSignal.timeout(ms);
-        const outer = (args as { signal?: AbortSignal }).signal;
-        const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
-        try {
-          return await executeFn({ ...args, signal } as typeof args);
-        } catch (error) {
-          // `data: null`: execution had started, so this is an execution error (HTTP 200).
-          if (timeout.aborted) return { data: null, errors: [timeoutError(ms / 1000)] };
-          throw error;
-        }
-      });
-    },
-  };
 }
