@@ -42,6 +42,8 @@ export function registerStartCommand(program: Command): void {
           "",
           `Keyfob is running (${services.store.engine}${config.embedded ? `, ${config.databaseUrl.slice(7)}` : ""}).`,
           `  Identity GraphQL     ${p}/identity/query`,
+          `  Telemetry GraphQL    ${p}/telemetry/query`,
+          `  Signal ingestion     ${p}/v1/ingest`,
           `  Token exchange       ${p}/v1/tokens/exchange`,
           `  Developer auth       ${p}/auth/web3/generate_challenge`,
           `  OpenID discovery     ${p}/.well-known/openid-configuration`,
