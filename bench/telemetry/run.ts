@@ -1,25 +1,13 @@
-/**
- * Telemetry benchmark, per engine:
- *  1. ingestion over HTTP (POST /v1/ingest on a real server process, 1000-point batches, 4 in
- *     flight) against the raw store insert rate (SignalStore.write of the same batches in this
- *     process, on a fresh database of the same engine) — target ≥ 30 %;
- *  2. signalsLatest p50 (autocannon, 10 connections) next to a bare Fastify route's p50;
- *  3. a `signals` aggregation (1-hour AVG and MAX of speed) over 30 days of 1 Hz data for one
- *     vehicle, through the API, against the store's own aggregateFloat on the same rows.
- *
- *   npm run telemetry -w @keyfob/bench -- [--engine sqlite|postgres|both] [--days 30]
- */
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { privateKeyToAccount } from "viem/accounts";
 import { formatErc721Did } from "../../packages/server/src/domain/did.ts";
 import type { ParsedBatch } from "../../packages/server/src/modules/telemetry/ingest-batch.ts";
 import { SignalStore } from "../../packages/server/src/modules/telemetry/store.ts";
 import { migrate, openStore } from "../../packages/server/src/store/index.ts";
 import { freshDatabaseUrl } from "../../packages/server/test/support/store.ts";
-import { repoRoot, runCli, startServer } from "../../tests/support/server-process.ts";
+import { developerJwtOverHttp } from "../../tests/support/developer-jwt.ts";
+import { runCli, startServer } from "../../tests/support/server-process.ts";
+import { startBare } from "../support/bare.ts";
 
 const { values } = parseArgs({
   options: {
@@ -75,53 +63,12 @@ async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise
   );
 }
 
-async function startBare(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(repoRoot, "bench/token-exchange/bare-server.ts")],
-    {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      const m = /listening (\d+)/.exec(chunk.toString());
-      if (m) resolve(Number(m[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`bare server exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/bare`, child };
-}
-
 async function vehicleJwt(
   base: string,
   demo: { clientId: string; apiKey: string; domain: string },
   tokenId: number,
 ) {
-  const q = new URLSearchParams({
-    client_id: demo.clientId,
-    domain: demo.domain,
-    scope: "openid email",
-    response_type: "code",
-    address: demo.clientId,
-  });
-  const gen = (await (
-    await fetch(`${base}/auth/web3/generate_challenge?${q}`, { method: "POST" })
-  ).json()) as { state: string; challenge: string };
-  const signature = await privateKeyToAccount(`0x${demo.apiKey}`).signMessage({ message: gen.challenge });
-  const form = new URLSearchParams({
-    client_id: demo.clientId,
-    domain: demo.domain,
-    grant_type: "authorization_code",
-    state: gen.state,
-    signature,
-  });
-  const dev = (
-    (await (await fetch(`${base}/auth/web3/submit_challenge`, { method: "POST", body: form })).json()) as {
-      access_token: string;
-    }
-  ).access_token;
+  const dev = await developerJwtOverHttp(base, demo);
   const res = await fetch(`${base}/v1/tokens/exchange`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${dev}` },

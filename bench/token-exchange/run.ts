@@ -1,18 +1,8 @@
-/**
- * Token-exchange benchmark: throughput and p99 of POST /v1/tokens/exchange on a real Keyfob server
- * process, against a bare Fastify JSON route measured in the same run with the same load.
- *
- *   npm run token-exchange -w @keyfob/bench -- [--engine sqlite|postgres|both] [--duration 5] [--rounds 3] [--connections 10]
- *
- * PostgreSQL needs an admin URL in KEYFOB_TEST_DATABASE_URL (scripts/pg-test-cluster.sh start prints one).
- * Targets (issue 2): exchange throughput ≥ 40 % of the bare route's, exchange p99 ≤ 15 ms at that load.
- */
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { privateKeyToAccount } from "viem/accounts";
-import { repoRoot, runCli, startServer } from "../../tests/support/server-process.ts";
+import { developerJwtOverHttp } from "../../tests/support/developer-jwt.ts";
+import { runCli, startServer } from "../../tests/support/server-process.ts";
+import { startBare } from "../support/bare.ts";
 
 const { values } = parseArgs({
   options: {
@@ -70,49 +60,6 @@ function medianLoad(loads: Load[]): Load {
   };
 }
 
-async function startBare(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(repoRoot, "bench/token-exchange/bare-server.ts")],
-    {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      const m = /listening (\d+)/.exec(chunk.toString());
-      if (m) resolve(Number(m[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`bare server exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/bare`, child };
-}
-
-async function developerJwt(base: string, clientId: string, domain: string, apiKey: string): Promise<string> {
-  const q = new URLSearchParams({
-    client_id: clientId,
-    domain,
-    scope: "openid email",
-    response_type: "code",
-    address: clientId,
-  });
-  const gen = (await (
-    await fetch(`${base}/auth/web3/generate_challenge?${q}`, { method: "POST" })
-  ).json()) as { state: string; challenge: string };
-  const signature = await privateKeyToAccount(`0x${apiKey}`).signMessage({ message: gen.challenge });
-  const form = new URLSearchParams({
-    client_id: clientId,
-    domain,
-    grant_type: "authorization_code",
-    state: gen.state,
-    signature,
-  });
-  const res = await fetch(`${base}/auth/web3/submit_challenge`, { method: "POST", body: form });
-  if (!res.ok) throw new Error(`submit_challenge: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
 const rows: string[] = [];
 let failed = false;
 for (const engine of engines) {
@@ -137,7 +84,7 @@ for (const engine of engines) {
       domain: string;
       vehicles: { tokenId: number; sharedWithDemo: boolean }[];
     };
-    const jwt = await developerJwt(server.url, demo.clientId, demo.domain, demo.apiKey);
+    const jwt = await developerJwtOverHttp(server.url, demo);
     const tokenId = demo.vehicles.find((v) => v.sharedWithDemo)!.tokenId;
     const body = JSON.stringify({
       nftContractAddress: "0xbA5738a18d83D41847dfFbDC6101d37C69c9B0cF",

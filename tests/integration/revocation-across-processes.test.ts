@@ -3,11 +3,11 @@
  * effective on the next token exchange at both, because every process LISTENs for grant changes
  * and drops its cache. (SQLite is one process's embedded store: skipped there, with the reason.)
  */
-import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServices, type Services } from "../../packages/server/src/app.ts";
 import { loadConfig } from "../../packages/server/src/config.ts";
 import { freshDatabaseUrl, testEngine } from "../../packages/server/test/support/store.ts";
+import { developerJwtOverHttp } from "../support/developer-jwt.ts";
 import { runCli, type ServerProcess, startServer, TEST_SECRET } from "../support/server-process.ts";
 
 const postgres = testEngine() === "postgres";
@@ -24,32 +24,6 @@ let servers: ServerProcess[] = [];
 let admin: Services | undefined;
 let drop: (() => Promise<void>) | undefined;
 let demo: Demo;
-
-async function developerJwt(base: string): Promise<string> {
-  const q = new URLSearchParams({
-    client_id: demo.clientId,
-    domain: demo.domain,
-    scope: "openid email",
-    response_type: "code",
-    address: demo.clientId,
-  });
-  const gen = (await (
-    await fetch(`${base}/auth/web3/generate_challenge?${q}`, { method: "POST" })
-  ).json()) as {
-    state: string;
-    challenge: string;
-  };
-  const signature = await privateKeyToAccount(`0x${demo.apiKey}`).signMessage({ message: gen.challenge });
-  const form = new URLSearchParams({
-    client_id: demo.clientId,
-    domain: demo.domain,
-    grant_type: "authorization_code",
-    state: gen.state,
-    signature,
-  });
-  const res = await fetch(`${base}/auth/web3/submit_challenge`, { method: "POST", body: form });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
 
 async function exchangeStatus(base: string, jwt: string, tokenId: number): Promise<number> {
   const res = await fetch(`${base}/v1/tokens/exchange`, {
@@ -88,7 +62,7 @@ describe("grant changes across server processes", () => {
   it("a revocation is effective on the next exchange at every replica", async (test) => {
     if (!postgres) test.skip("PostgreSQL only: replicas share a PostgreSQL database");
     const tokenId = demo.vehicles.find((v) => v.sharedWithDemo)!.tokenId;
-    const jwts = await Promise.all(servers.map((s) => developerJwt(s.url)));
+    const jwts = await Promise.all(servers.map((s) => developerJwtOverHttp(s.url, demo)));
     // Both replicas evaluate (and cache) the grant.
     for (const [i, server] of servers.entries())
       expect(await exchangeStatus(server.url, jwts[i]!, tokenId)).toBe(200);
