@@ -34,6 +34,11 @@ export interface StartServerOptions {
    * `stop`), else the SQLite file in the data dir. A given URL is never dropped by `stop`.
    */
   databaseUrl?: string;
+  /**
+   * Listen on this port instead of a free one, and use `http://localhost:<port>` as the public URL
+   * (end-to-end tests: the official login SDK's `local` environment is http://localhost:3000).
+   */
+  port?: number;
 }
 
 export interface ServerProcess {
@@ -106,8 +111,8 @@ function waitForExit(child: ChildProcess): Promise<void> {
 
 /** Starts `keyfob start` on a free port and waits until `GET /readyz` answers 200. */
 export async function startServer(opts: StartServerOptions = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const port = opts.port ?? (await freePort());
+  const url = opts.port === undefined ? `http://127.0.0.1:${port}` : `http://localhost:${port}`;
 
   const givenDataDir = opts.env?.KEYFOB_DATA_DIR;
   const dataDir = givenDataDir ?? mkdtempSync(path.join(tmpdir(), "keyfob-server-"));
