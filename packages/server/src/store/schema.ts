@@ -8,10 +8,21 @@ import type { Generated } from "kysely";
 export interface Database {
   // accounts
   users: UsersTable;
+  sessions: SessionsTable;
+  otp_codes: OtpCodesTable;
+  otp_email_states: OtpEmailStatesTable;
+  passkeys: PasskeysTable;
+  webauthn_ceremonies: WebauthnCeremoniesTable;
   // licenses
   licenses: LicensesTable;
   license_signers: LicenseSignersTable;
   license_redirect_uris: LicenseRedirectUrisTable;
+  configurations: ConfigurationsTable;
+  brands: BrandsTable;
+  license_settings: LicenseSettingsTable;
+  // connect
+  connect_flows: ConnectFlowsTable;
+  authorization_codes: AuthorizationCodesTable;
   // vehicles
   manufacturers: ManufacturersTable;
   vehicle_definitions: VehicleDefinitionsTable;
@@ -42,6 +53,62 @@ export interface UsersTable {
   created_at: number;
 }
 
+/** A signed-in browser; the cookie holds the id, the row only its sha256 (hex). */
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  /** Absolute end (created_at + 30 days); idle sessions end earlier. */
+  expires_at: number;
+}
+
+/** The live email code of an address (one at most: a new one replaces it). */
+export interface OtpCodesTable {
+  email: string;
+  flow_id: string;
+  client_id: string;
+  /** HMAC-SHA256 (hex) over flow, client, email and code under a pepper derived from the secret. */
+  code_hash: string;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Consecutive wrong codes per email (any email, with or without an account) and the lock they cause. */
+export interface OtpEmailStatesTable {
+  email: string;
+  consecutive_failures: number;
+  locked_until: number | null;
+  updated_at: number;
+}
+
+export interface PasskeysTable {
+  /** The credential id, base64url. */
+  id: string;
+  user_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of transports. */
+  transports: string;
+  device_type: string;
+  backed_up: number;
+  aaguid: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A pending WebAuthn challenge: single use, 5 minutes. */
+export interface WebauthnCeremoniesTable {
+  id: string;
+  kind: "registration" | "authentication";
+  challenge: string;
+  /** Registration: the signed-in user it was issued to. */
+  user_id: string | null;
+  expires_at: number;
+}
+
 export interface LicensesTable {
   token_id: Generated<number>;
   client_id: string;
@@ -62,6 +129,79 @@ export interface LicenseRedirectUrisTable {
   client_id: string;
   uri: string;
   enabled_at: number;
+}
+
+/** A stored login configuration (connect-protocol.md §2); `configuration` is the JSON object as written. */
+export interface ConfigurationsTable {
+  id: string;
+  client_id: string;
+  owner_id: string;
+  configuration_name: string;
+  configuration: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A brand of a license (connect-protocol.md §9). */
+export interface BrandsTable {
+  id: string;
+  client_id: string;
+  name: string;
+  /** lower(name), unique per license. */
+  name_key: string;
+  logo_url: string | null;
+  icon_url: string | null;
+  logo_cid: string | null;
+  icon_cid: string | null;
+  primary_color: string | null;
+  is_default: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Per-license login settings (security.md §2); no row = the defaults. */
+export interface LicenseSettingsTable {
+  client_id: string;
+  /** JSON array of origins. */
+  web_origins: string;
+  embed_enabled: number;
+  legacy_token_response: number;
+  secure_only: number;
+  max_grant_days: number | null;
+  updated_at: number;
+}
+
+/** One sign-in/consent transaction of the login app (1 hour). */
+export interface ConnectFlowsTable {
+  id: string;
+  client_id: string;
+  status: "awaitingPayload" | "ready";
+  mode: "redirect" | "popup" | "embed";
+  /** Popup/embed: the exact origin results are posted to. */
+  reply_origin: string | null;
+  /** The raw parameters gathered so far (JSON); the payload's are merged in when it arrives. */
+  params: string;
+  /** The validated request (JSON), once ready. */
+  request: string | null;
+  user_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Secure mode's authorization codes (60 s, single use); only a hash of the code is stored. */
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  client_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  flow_id: string;
+  user_id: string;
+  wallet_address: string;
+  /** The flow's result (JSON) handed out with the token. */
+  result: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 export interface ManufacturersTable {
