@@ -1,6 +1,6 @@
 // Test data shared by the login app's tests (not part of the build).
 
-import type { ReadyFlow } from "../api.ts";
+import type { ReadyFlow, Vehicle } from "../api.ts";
 
 export function readyFlow(entryState: string, extra: Partial<ReadyFlow["request"]> = {}): ReadyFlow {
   return {
@@ -40,5 +40,20 @@ export function readyFlow(entryState: string, extra: Partial<ReadyFlow["request"
       mode: "popup",
       ...extra,
     },
+  };
+}
+
+export function vehicle(tokenId: string, extra: Partial<Vehicle> = {}): Vehicle {
+  return {
+    tokenId,
+    name: `Car ${tokenId}`,
+    make: "Tesla",
+    model: "Model 3",
+    year: 2021,
+    powertrainType: "BEV",
+    compatible: true,
+    incompatibleReasons: [],
+    grant: null,
+    ...extra,
   };
 }
