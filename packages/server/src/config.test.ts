@@ -39,6 +39,9 @@ describe("loadConfig defaults", () => {
       embedded: true,
       secret: undefined,
       smtpUrl: undefined,
+      mailFrom: '"Keyfob" <no-reply@localhost>',
+      platformName: "Keyfob",
+      emailCodeLimits: true,
       simulator: true,
       chainId: 137,
       chainRpcUrl: undefined,
@@ -126,6 +129,20 @@ describe("loadConfig defaults", () => {
     expect(config.developerJwtTtlSeconds).toBe(3600);
     expect(config.logLevel).toBe("silent");
     expect(config.smtpUrl).toBe("smtp://mail.local:25");
+  });
+
+  it("reads the login app's mail and naming settings", () => {
+    const config = loadConfig({
+      KEYFOB_PUBLIC_URL: "https://keyfob.example.com",
+      KEYFOB_PLATFORM_NAME: "Fleet Connect",
+      KEYFOB_RATE_LIMIT_EMAIL_CODES: "off",
+    });
+    expect(config.platformName).toBe("Fleet Connect");
+    expect(config.mailFrom).toBe('"Fleet Connect" <no-reply@keyfob.example.com>');
+    expect(config.emailCodeLimits).toBe(false);
+    expect(loadConfig({ KEYFOB_MAIL_FROM: "Sign-in <login@example.com>" }).mailFrom).toBe(
+      "Sign-in <login@example.com>",
+    );
   });
 });
 

@@ -34,6 +34,12 @@ const settingsSchema = z.object({
     .string()
     .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
     .optional(),
+  // The From of sign-in emails; default `"<platform name>" <no-reply@<public URL host>>`.
+  KEYFOB_MAIL_FROM: z.string().min(3).max(320).optional(),
+  // The product name the login pages and emails show (connect-protocol.md §9 `{platform}`).
+  KEYFOB_PLATFORM_NAME: z.string().trim().min(1).max(40).default("Keyfob"),
+  // Development and tests only: `off` lifts the email-code send limits (security.md §6).
+  KEYFOB_RATE_LIMIT_EMAIL_CODES: onOff.default(true),
   KEYFOB_SIMULATOR: onOff.optional(),
   KEYFOB_CHAIN_ID: z.coerce.number().int().positive().default(137),
   KEYFOB_CHAIN_RPC_URL: z
@@ -71,6 +77,12 @@ export interface Config {
   embedded: boolean;
   secret: string | undefined;
   smtpUrl: string | undefined;
+  /** From address of sign-in emails. */
+  mailFrom: string;
+  /** The product name on the login pages and in emails. */
+  platformName: string;
+  /** Email-code send limits per email and per IP (security.md §6); off only in development and tests. */
+  emailCodeLimits: boolean;
   simulator: boolean;
   chainId: number;
   chainRpcUrl: string | undefined;
@@ -123,6 +135,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embedded,
     secret: s.KEYFOB_SECRET,
     smtpUrl: s.KEYFOB_SMTP_URL,
+    mailFrom: s.KEYFOB_MAIL_FROM ?? `"${s.KEYFOB_PLATFORM_NAME}" <no-reply@${new URL(publicUrl).hostname}>`,
+    platformName: s.KEYFOB_PLATFORM_NAME,
+    emailCodeLimits: s.KEYFOB_RATE_LIMIT_EMAIL_CODES,
     simulator: s.KEYFOB_SIMULATOR ?? embedded,
     chainId: s.KEYFOB_CHAIN_ID,
     chainRpcUrl: s.KEYFOB_CHAIN_RPC_URL,
