@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from "react";
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import { ApiError, type AppInfo, type ConnectRequest, type SessionUser } from "../api.ts";
 import { httpsUrl, pageTitle } from "../branding.ts";
@@ -60,11 +60,14 @@ export function EmailInputScreen({
   const [emailError, setEmailError] = useState<string | null>(null);
   const { busy, error, run } = useAction();
 
-  // A returning user is offered their passkey in the email field's autofill (conditional UI).
+  // A returning user is offered their passkey in the email field's autofill (conditional UI),
+  // started once per appearance of the form (not again on every render).
+  const startConditional = useRef(actions.startConditionalPasskey);
+  startConditional.current = actions.startConditionalPasskey;
   useEffect(() => {
     if (user !== null || !passkeysSupported) return;
-    return actions.startConditionalPasskey();
-  }, [user, passkeysSupported, actions]);
+    return startConditional.current();
+  }, [user, passkeysSupported]);
 
   const consentOk = (): boolean => {
     if (request.forceEmail && !shareEmail) {
@@ -135,7 +138,6 @@ export function EmailInputScreen({
   return (
     <>
       <Title>{pageTitle(t, app, request)}</Title>
-      <p className="subtitle">{app.hostname}</p>
       {notice === "sessionExpired" && <p className="notice">{t("email.sessionExpired")}</p>}
 
       {user !== null ? (
