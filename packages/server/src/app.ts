@@ -7,15 +7,28 @@ import { registerErrorHandling } from "./http/errors.ts";
 import { registerOperations } from "./http/operations.ts";
 import { registerRateLimits } from "./http/rate-limits.ts";
 import { registerSecurityHeaders } from "./http/security-headers.ts";
+import { cookiePolicy } from "./modules/accounts/cookies.ts";
+import { EmailCodeService } from "./modules/accounts/email-codes.ts";
+import { LoginSessions } from "./modules/accounts/http-session.ts";
+import { DevOutbox, type Mailer, SmtpMailer } from "./modules/accounts/mail.ts";
+import { PasskeyService, passkeySettings } from "./modules/accounts/passkeys.ts";
 import { AccountService } from "./modules/accounts/service.ts";
+import { SessionService } from "./modules/accounts/sessions.ts";
 import { DeveloperAuthService } from "./modules/auth/developer-auth.ts";
 import { bearerToken, JwtService, maxTokenLifetimes } from "./modules/auth/jwt.ts";
 import { authRoutes } from "./modules/auth/routes.ts";
 import { SigningKeyStore } from "./modules/auth/signing-keys.ts";
+import { AuthorizationCodes } from "./modules/connect/codes.ts";
+import { loginApp, tokenEndpoint } from "./modules/connect/routes.ts";
+import { ConnectService } from "./modules/connect/service.ts";
 import { grantRoutes } from "./modules/grants/routes.ts";
 import { GrantService } from "./modules/grants/service.ts";
 import { identityRoutes } from "./modules/identity/routes.ts";
+import { BrandService } from "./modules/licenses/brands.ts";
+import { ConfigurationService } from "./modules/licenses/configurations.ts";
+import { licenseRoutes } from "./modules/licenses/routes.ts";
 import { LicenseService } from "./modules/licenses/service.ts";
+import { LicenseSettingsService } from "./modules/licenses/settings.ts";
 import { ConnectionService } from "./modules/telemetry/connections.ts";
 import { telemetryRoutes } from "./modules/telemetry/graphql/routes.ts";
 import { ingestRoutes } from "./modules/telemetry/ingest-routes.ts";
@@ -45,6 +58,20 @@ export interface Services {
   /** Telemetry: the signal store (a TelemetryReader) and the connections that post to it. */
   signals: SignalStore;
   connections: ConnectionService;
+  /** Login configurations, brands and per-license login settings (licenses module). */
+  configurations: ConfigurationService;
+  brands: BrandService;
+  licenseSettings: LicenseSettingsService;
+  /** Sign-in: sessions, email codes, passkeys, and where mail goes. */
+  sessions: SessionService;
+  emailCodes: EmailCodeService;
+  passkeys: PasskeyService;
+  mailer: Mailer;
+  /** Without KEYFOB_SMTP_URL: the in-memory outbox the mail goes to (listed at /dev/outbox in the embedded mode). */
+  outbox: DevOutbox | undefined;
+  /** The login app's flows and consent actions, and secure mode's authorization codes. */
+  connect: ConnectService;
+  authorizationCodes: AuthorizationCodes;
   close(): Promise<void>;
 }
 
@@ -93,6 +120,39 @@ export async function createServices(config: Config, options: CreateServicesOpti
   const tokenExchange = new TokenExchangeService({ developerAuth, grants, jwt, settings: config, now });
   const signals = new SignalStore(store.db, { vehicleDid: (tokenId) => vehicles.did(tokenId), now });
   const connections = new ConnectionService(store.db, vehicles, config, now);
+  const configurations = new ConfigurationService(store.db, licenses, now);
+  const brands = new BrandService(store.db, licenses, now);
+  const licenseSettings = new LicenseSettingsService(store.db, licenses, now);
+  const sessions = new SessionService(store.db, now);
+  const outbox = config.smtpUrl
+    ? undefined
+    : new DevOutbox(undefined, config.embedded ? `${config.publicUrl}/dev/outbox` : undefined, now);
+  const mailer: Mailer = outbox ?? new SmtpMailer(config.smtpUrl!, config.mailFrom);
+  const emailCodes = new EmailCodeService(
+    store.db,
+    {
+      pepper: deriveSecretBytes(secret, "otp-pepper"),
+      mailer,
+      platformName: config.platformName,
+      sendLimits: config.emailCodeLimits,
+    },
+    now,
+  );
+  const passkeys = new PasskeyService(store.db, passkeySettings(config.loginUrl, config.platformName), now);
+  const authorizationCodes = new AuthorizationCodes(store.db, licenses, undefined, now);
+  const connect = new ConnectService({
+    db: store.db,
+    licenses,
+    licenseSettings,
+    configurations,
+    brands,
+    vehicles,
+    grants,
+    codes: authorizationCodes,
+    issueUserJwt: (input) => developerAuth.issueUserJwt(input),
+    settings: { publicUrl: config.publicUrl, platformName: config.platformName },
+    now,
+  });
   return {
     config,
     store,
@@ -108,7 +168,18 @@ export async function createServices(config: Config, options: CreateServicesOpti
     tokenExchange,
     signals,
     connections,
+    configurations,
+    brands,
+    licenseSettings,
+    sessions,
+    emailCodes,
+    passkeys,
+    mailer,
+    outbox,
+    connect,
+    authorizationCodes,
     async close() {
+      mailer.close?.();
       await changes.close();
       if (!options.store) await store.close();
     },
@@ -157,6 +228,28 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
   await app.register(tokenRoutes, { tokenExchange: services.tokenExchange });
   await app.register(ingestRoutes, services);
+  // The login app: public look-ups, its pages and private API (cookies and CSRF inside), secure mode's token endpoint.
+  await app.register(licenseRoutes, { configurations: services.configurations, brands: services.brands });
+  services.outbox?.setLog(app.log.child({ module: "mail" }));
+  services.connect.setLog(app.log.child({ module: "connect" }));
+  await app.register(loginApp, {
+    connect: services.connect,
+    accounts: services.accounts,
+    emailCodes: services.emailCodes,
+    passkeys: services.passkeys,
+    login: new LoginSessions({
+      sessions: services.sessions,
+      accounts: services.accounts,
+      passkeys: services.passkeys,
+      cookies: cookiePolicy(config.loginUrl),
+    }),
+    loginOrigin: new URL(config.loginUrl).origin,
+    outbox: config.embedded ? services.outbox : undefined,
+  });
+  await app.register(tokenEndpoint, {
+    codes: services.authorizationCodes,
+    issueUserJwt: (input) => services.developerAuth.issueUserJwt(input),
+  });
   const stopRetention = scheduleRetention(services.signals, config.telemetryRetentionDays, {
     onError: (err) => app.log.error({ err }, "telemetry retention failed"),
   });

@@ -22,6 +22,9 @@ const ANY_ORIGIN_URLS = [
   "/roles-rights/.well-known/openid-configuration",
   "/v1/tokens/exchange",
   "/ipfs/bafkreiexample",
+  "/oauth/token",
+  "/api/configurations/de70de70-0000-4000-8000-000000000001",
+  "/api/brand",
 ];
 
 function corsHeaders(headers: Record<string, unknown>): Record<string, unknown> {
@@ -82,7 +85,7 @@ describe(`CORS (${testEngine()})`, () => {
   });
 
   it("no CORS on /healthz and /readyz, nor on unknown paths; their preflights are 404", async () => {
-    for (const url of ["/healthz", "/readyz", "/api/private"]) {
+    for (const url of ["/healthz", "/readyz", "/api/private", "/api/session", "/api/connect/flows", "/"]) {
       const get = await app.inject({ method: "GET", url, headers: { origin: ORIGIN } });
       expect(corsHeaders(get.headers), url).toEqual({});
       const preflight = await app.inject({ method: "OPTIONS", url, headers: PREFLIGHT });
@@ -103,10 +106,15 @@ describe(`CORS (${testEngine()})`, () => {
   it("decides by path: public prefixes and exact paths only", () => {
     expect(allowsAnyOrigin("/auth/web3/anything")).toBe(true);
     expect(allowsAnyOrigin("/keys")).toBe(true);
+    expect(allowsAnyOrigin("/api/configurations/x")).toBe(true);
+    expect(allowsAnyOrigin("/api/brand")).toBe(true);
     for (const path of [
       "/",
       "/oauth/authorize",
       "/api/brand-new",
+      "/api/session",
+      "/api/connect/flows",
+      "/api/configurations",
       "/keys/x",
       "/identity/query",
       "/healthz",

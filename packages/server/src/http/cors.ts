@@ -8,10 +8,18 @@ import type { FastifyInstance } from "fastify";
  *   (modules/identity/server.ts, modules/telemetry/graphql/server.ts);
  * - `/healthz`, `/readyz`: not for browsers;
  * - the login app (`/`, `/oauth/authorize`) and its private `/api/...`: no CORS, ever.
- * New public paths (`/api/configurations/`, `/api/brand`, ...) go in these two lists.
+ * The public look-ups of the login app (`/api/configurations/:id`, `/api/brand`) and secure mode's
+ * token endpoint (`/oauth/token`) allow any origin; the rest of `/api/` sends nothing.
+ * New public paths go in these two lists.
  */
-const ANY_ORIGIN_PATHS = new Set(["/keys", "/.well-known/openid-configuration", "/v1/tokens/exchange"]);
-const ANY_ORIGIN_PREFIXES = ["/auth/web3/", "/roles-rights/", "/ipfs/"];
+const ANY_ORIGIN_PATHS = new Set([
+  "/keys",
+  "/.well-known/openid-configuration",
+  "/v1/tokens/exchange",
+  "/oauth/token",
+  "/api/brand",
+]);
+const ANY_ORIGIN_PREFIXES = ["/auth/web3/", "/roles-rights/", "/ipfs/", "/api/configurations/"];
 
 export function allowsAnyOrigin(path: string): boolean {
   return ANY_ORIGIN_PATHS.has(path) || ANY_ORIGIN_PREFIXES.some((prefix) => path.startsWith(prefix));

@@ -19,8 +19,22 @@ const BASE: Record<string, string> = {
   // `window.opener` and breaks the official login popup) and Cross-Origin-Embedder-Policy.
 };
 
-/** JSON APIs: nothing may load from a response, nothing may frame it. The login pages will need their own. */
+/** JSON APIs: nothing may load from a response, nothing may frame it. The login pages have their own. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/**
+ * The login app's pages (security.md §5, §9): scripts and styles from this origin only (no inline
+ * script), images also from any https origin (brand logos) and data: URLs.
+ */
+const LOGIN_PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'self'";
+
+/**
+ * Routes whose handler sets the framing headers itself (the login pages: `frame-ancestors` depends on
+ * the license the URL names). The hook gives them the base set without CSP and X-Frame-Options.
+ */
+export const LOGIN_PAGE_ROUTES: ReadonlySet<string> = new Set(["/", "/oauth/authorize"]);
 
 /**
  * Routes served without a Content-Security-Policy. `GET /identity/query` renders graphql-yoga's
@@ -34,12 +48,29 @@ const WITHOUT_CSP = new Set(["/identity/query"]);
 export function securityHeaders(publicUrl: string): {
   api: Record<string, string>;
   withoutCsp: Record<string, string>;
+  page: Record<string, string>;
 } {
   // HSTS only over https; without includeSubDomains, which would bind sibling hosts of a self-hosted domain.
   const hsts: Record<string, string> =
     new URL(publicUrl).protocol === "https:" ? { "strict-transport-security": "max-age=31536000" } : {};
   const withoutCsp = { ...BASE, ...hsts };
-  return { api: { ...withoutCsp, "content-security-policy": API_CSP }, withoutCsp };
+  const { "x-frame-options": _framing, ...page } = withoutCsp;
+  return { api: { ...withoutCsp, "content-security-policy": API_CSP }, withoutCsp, page };
+}
+
+/**
+ * The framing and caching headers of a login page (set by its handler, on top of the base set):
+ * `frame-ancestors 'none'` and `X-Frame-Options: DENY`, unless the URL names a license with embed
+ * enabled — then `frame-ancestors` lists its allowed origins and X-Frame-Options is absent (it cannot
+ * express an allow-list). Never cached; never a Cross-Origin-Opener-Policy (the popup handshake).
+ */
+export function loginPageHeaders(frameAncestors: readonly string[] | null): Record<string, string> {
+  const ancestors = frameAncestors && frameAncestors.length > 0 ? frameAncestors.join(" ") : "'none'";
+  return {
+    "content-security-policy": `${LOGIN_PAGE_CSP}; frame-ancestors ${ancestors}`,
+    "cache-control": "no-store",
+    ...(ancestors === "'none'" ? { "x-frame-options": "DENY" } : {}),
+  };
 }
 
 /** On the root instance, so it covers every route, 404s and early answers (preflights, 429s) included. */
@@ -47,7 +78,15 @@ export function registerSecurityHeaders(app: FastifyInstance, publicUrl: string)
   const headers = securityHeaders(publicUrl);
   app.addHook("onRequest", (request, reply, done) => {
     const route = request.routeOptions.url;
-    reply.headers(route !== undefined && WITHOUT_CSP.has(route) ? headers.withoutCsp : headers.api);
+    reply.headers(
+      route === undefined
+        ? headers.api
+        : WITHOUT_CSP.has(route)
+          ? headers.withoutCsp
+          : LOGIN_PAGE_ROUTES.has(route) && request.method !== "OPTIONS"
+            ? headers.page
+            : headers.api,
+    );
     done();
   });
 }
