@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App.tsx";
 import { ApiClient } from "./api.ts";
 import { APP_ORIGIN, fakeEnvironment, fakeServer } from "./testing/fakes.ts";
@@ -210,6 +210,46 @@ describe("App in a popup", () => {
   });
 });
 
+describe("App in a frame (embed)", () => {
+  it("asks for third-party cookies, says READY with mode embed, and posts a DIMO_ERROR for an unavailable entry state", async () => {
+    const dimoError = {
+      eventType: "DIMO_ERROR",
+      mode: "embed",
+      message: "Advanced transactions are not available on this server",
+    };
+    const server = fakeServer({
+      "GET /api/session?mode=embed": () => ({ body: { csrfToken: "c", user: null } }),
+      [`POST ${flowsPath}`]: (call) =>
+        (call.body as { message?: unknown }).message
+          ? {
+              status: 400,
+              body: { code: "advancedTransactionsUnavailable", message: "nope", result: result(dimoError) },
+            }
+          : { body: { status: "awaitingMessage", clientId: CLIENT_ID } },
+    });
+    const { env, posted } = fakeEnvironment({
+      search: `?clientId=${CLIENT_ID}&mode=embed`,
+      peer: "parent",
+      onPost: (message, _origin, reply) => {
+        if (message.eventType === "READY") reply(authInit("ADVANCED_TRANSACTION"));
+      },
+    });
+    renderWithI18n(<App api={new ApiClient(server.fetchFn)} env={env} />);
+    expect(
+      await screen.findByText(
+        "Advanced transactions are not available on this server.",
+        {},
+        { timeout: 3000 },
+      ),
+    ).toBeTruthy();
+    expect(posted.map((p) => p.message)).toEqual([{ eventType: "READY", mode: "embed" }, dimoError]);
+    expect(posted[1]!.targetOrigin).toBe(APP_ORIGIN);
+    expect(server.posts(flowsPath)[0]!.body).toMatchObject({ mode: "embed" });
+    // No close button in a frame: the page that embeds it removes it.
+    expect(screen.queryByRole("button", { name: "Close this window" })).toBeNull();
+  });
+});
+
 describe("App in redirect mode", () => {
   it("shows the error in plain words and never navigates", async () => {
     const server = fakeServer({
@@ -267,5 +307,37 @@ describe("App in redirect mode", () => {
     expect(env.assign).not.toHaveBeenCalled();
     fireEvent.click(screen.getByRole("button", { name: "Back to Demo App" }));
     await waitFor(() => expect(env.assign).toHaveBeenCalledWith(redirectUrl));
+  });
+
+  it("passkeys: a cancelled ceremony offers retry, email code or another account; a retry signs in", async () => {
+    const redirectUrl = `${APP_ORIGIN}/callback?token=jwt`;
+    const server = fakeServer({
+      "GET /api/session": () => ({ body: { csrfToken: "c", user: null } }),
+      [`POST ${flowsPath}`]: () => ({ body: { ...readyFlow("EMAIL_INPUT"), replyOrigin: null } }),
+      "POST /api/auth/passkey/login/options": () => ({
+        body: { ceremonyId: "cer-1", options: { challenge: "AAAA", allowCredentials: [] } },
+      }),
+      "POST /api/auth/passkey/login/verify": () => ({ body: { user } }),
+      "POST /api/connect/flows/flow-1/authorize": () => ({ body: { result: result({}, redirectUrl) } }),
+    });
+    const { env } = fakeEnvironment({ search: `?clientId=${CLIENT_ID}&redirectUri=${APP_ORIGIN}/callback` });
+    const cancelled = Object.assign(new Error("cancelled"), { name: "NotAllowedError" });
+    const startAuthentication = vi
+      .fn()
+      .mockRejectedValueOnce(cancelled)
+      .mockResolvedValueOnce({ id: "cred", rawId: "cred", type: "public-key", response: {} });
+    env.webauthn = { ...env.webauthn, supported: () => true, startAuthentication };
+    renderWithI18n(<App api={new ApiClient(server.fetchFn)} env={env} />);
+
+    fireEvent.click(await screen.findByRole("button", { name: "Sign in with a passkey" }));
+    expect(await screen.findByRole("heading", { name: "Passkey sign-in was cancelled" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Use an email code" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Use another account" })).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Try passkey again" }));
+    await waitFor(() => expect(env.assign).toHaveBeenCalledWith(redirectUrl));
+    expect(server.posts("/api/auth/passkey/login/verify")[0]!.body).toMatchObject({
+      ceremonyId: "cer-1",
+      flowId: "flow-1",
+    });
   });
 });

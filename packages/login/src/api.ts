@@ -126,6 +126,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly retryAfterSeconds: number | null = null,
+    /** A result to hand to the app despite the error (a DIMO_ERROR for an unavailable entry state). */
+    readonly result: ActionResult | null = null,
   ) {
     super(message);
   }
@@ -137,21 +139,27 @@ const TIMEOUT_MS = 30_000;
 
 export class ApiClient {
   private csrfToken: string | null = null;
+  /** The page's mode, once known: embed flows need third-party cookies. */
+  mode: Mode | null = null;
 
   constructor(
     private readonly fetchFn: FetchLike = (input, init) => fetch(input, init),
     private readonly base = "",
   ) {}
 
-  /** `GET /api/session`; remembers the CSRF token for every later POST. */
+  /**
+   * `GET /api/session`; remembers the CSRF token for every later POST. In embed mode the server
+   * sets its cookies for a third-party context (`?mode=embed`).
+   */
   async session(): Promise<Session> {
-    const session = await this.request<Session>("GET", "/api/session");
+    const query = this.mode === "embed" ? "?mode=embed" : "";
+    const session = await this.request<Session>("GET", `/api/session${query}`);
     this.csrfToken = session.csrfToken;
     return { csrfToken: session.csrfToken, user: session.user ?? null };
   }
 
   logout(): Promise<unknown> {
-    return this.post("/api/auth/logout", {});
+    return this.post("/api/auth/logout", this.mode === "embed" ? { mode: "embed" } : {});
   }
 
   createFlow(body: {
@@ -183,11 +191,17 @@ export class ApiClient {
     return this.post("/api/auth/passkey/login/options", {});
   }
 
+  /** With the flow, the session cookie fits the flow's mode and the user is attached to it. */
   passkeyLoginVerify(
     ceremonyId: string,
     response: AuthenticationResponseJSON,
+    flowId?: string,
   ): Promise<{ user: SessionUser }> {
-    return this.post("/api/auth/passkey/login/verify", { ceremonyId, response });
+    return this.post("/api/auth/passkey/login/verify", {
+      ceremonyId,
+      response,
+      ...(flowId === undefined ? {} : { flowId }),
+    });
   }
 
   passkeyRegisterOptions(): Promise<{ ceremonyId: string; options: PublicKeyCredentialCreationOptionsJSON }> {
@@ -320,5 +334,17 @@ function toApiError(status: number, data: unknown): ApiError {
             : `http_${status}`;
   const message = typeof body.message === "string" ? body.message : `HTTP ${status}`;
   const retry = typeof body.retryAfterSeconds === "number" ? body.retryAfterSeconds : null;
-  return new ApiError(status, code, message, retry);
+  return new ApiError(status, code, message, retry, asResult(body.result));
+}
+
+function asResult(value: unknown): ActionResult | null {
+  if (value === null || typeof value !== "object") return null;
+  const result = value as Record<string, unknown>;
+  if (result.message === null || typeof result.message !== "object") return null;
+  const text = (v: unknown): string | null => (typeof v === "string" ? v : null);
+  return {
+    message: result.message as Record<string, unknown>,
+    targetOrigin: text(result.targetOrigin),
+    redirectUrl: text(result.redirectUrl),
+  };
 }

@@ -1,5 +1,6 @@
 import type { TFunction } from "i18next";
 import { ApiError, type Vehicle } from "./api.ts";
+import en from "./locales/en.json";
 
 /** A date in the page's language, e.g. "12 March 2026" / "12. März 2026". */
 export function formatDate(language: string, iso: string | null | undefined): string {
@@ -15,32 +16,8 @@ export function vehicleLabel(t: TFunction, vehicle: Vehicle): string {
   return parts.length > 0 ? parts.join(" ") : t("vehicles.tokenId", { tokenId: vehicle.tokenId });
 }
 
-const KNOWN_ERRORS = new Set([
-  "missingClientId",
-  "missingRedirectUri",
-  "unknownClient",
-  "invalidRedirectUri",
-  "invalidCredentials",
-  "invalidPermissions",
-  "configurationNotFound",
-  "configurationMismatch",
-  "expirationInPast",
-  "invalidParameters",
-  "secureModeRequired",
-  "invalidSecureRequest",
-  "originNotAllowed",
-  "advancedTransactionsUnavailable",
-  "unsupportedEntryState",
-  "noParameters",
-  "handshakeTimeout",
-  "network",
-  "timeout",
-  "csrf",
-  "unauthenticated",
-  "emailConsentRequired",
-  "rate_limited",
-  "server",
-]);
+/** Error codes with their own words in the resource files. */
+const KNOWN_ERRORS = new Set(Object.keys(en.error.reason));
 
 /** Plain words for an error code (docs/login-api.md), "unknown" for anything else. */
 export function errorReason(t: TFunction, code: string): string {

@@ -136,7 +136,7 @@ export function useConnect(api: ApiClient, env: Environment): { state: FlowState
 
   const signIn = useCallback(
     async (response: AuthenticationResponseJSON, ceremonyId: string): Promise<void> => {
-      const { user } = await api.passkeyLoginVerify(ceremonyId, response);
+      const { user } = await api.passkeyLoginVerify(ceremonyId, response, stateRef.current.flow?.flowId);
       dispatch({ type: "signedIn", user, newAccount: false });
     },
     [api],
@@ -144,6 +144,7 @@ export function useConnect(api: ApiClient, env: Environment): { state: FlowState
 
   const start = useCallback(async (): Promise<void> => {
     const query = env.search.replace(/^\?/, "");
+    api.mode = mode;
     const session = await api.session();
     let answer = await api.createFlow({ query, mode });
     if (answer.status === "awaitingMessage") {
@@ -190,13 +191,22 @@ export function useConnect(api: ApiClient, env: Environment): { state: FlowState
     const run = task === "start" ? start : task === "authorize" ? authorize : logout;
     run().catch((error: unknown) => {
       if (error instanceof Handled) return;
+      // An otherwise valid request for an entry state this server lacks: the app hears a
+      // DIMO_ERROR (popup/embed); the page shows the error and, in redirect mode, stays.
+      if (task === "start" && error instanceof ApiError && error.result !== null && mode !== "redirect") {
+        try {
+          deliver(error.result);
+        } catch {
+          // Not for the AUTH_INIT's origin: nothing is sent.
+        }
+      }
       if (task === "authorize" && error instanceof ApiError && error.code === "emailConsentRequired") {
         dispatch({ type: "consentRequired" });
         return;
       }
       dispatch({ type: "failed", code: errorCode(error) });
     });
-  }, [screen, start, authorize, logout]);
+  }, [screen, start, authorize, logout, deliver, mode]);
 
   useEffect(() => () => handshakeRef.current?.dispose(), []);
 
@@ -207,7 +217,8 @@ export function useConnect(api: ApiClient, env: Environment): { state: FlowState
 
       async sendCode(email) {
         const answer = await api.startEmail(flowId(), email);
-        dispatch({ type: "codeSent", email, resendAfterSeconds: answer.resendAfterSeconds, now: env.now() });
+        const wait = Number.isFinite(answer.resendAfterSeconds) ? answer.resendAfterSeconds : 60;
+        dispatch({ type: "codeSent", email, resendAfterSeconds: wait, now: env.now() });
       },
 
       async verifyCode(email, code) {
