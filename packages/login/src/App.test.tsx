@@ -298,10 +298,10 @@ describe("App in redirect mode", () => {
     const { env } = fakeEnvironment({ search: `?clientId=${CLIENT_ID}&redirectUri=${APP_ORIGIN}/callback` });
     renderWithI18n(<App api={new ApiClient(server.fetchFn)} env={env} />);
     fireEvent.click(await screen.findByRole("button", { name: "Continue as ada@example.com" }));
-    fireEvent.click(await screen.findByRole("button", { name: "Manage sharing of Car 7" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Manage sharing of 2021 Tesla Model 7" }));
     expect(await screen.findByText(/Shared with old permissions/)).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "Back" }));
-    fireEvent.click(await screen.findByRole("button", { name: "Manage sharing of Car 7" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Manage sharing of 2021 Tesla Model 7" }));
     fireEvent.click(await screen.findByRole("button", { name: "Stop sharing" }));
     await screen.findByText("You have successfully revoked access to 1 vehicle for Demo App.");
     expect(env.assign).not.toHaveBeenCalled();

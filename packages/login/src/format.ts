@@ -10,9 +10,13 @@ export function formatDate(language: string, iso: string | null | undefined): st
   return new Intl.DateTimeFormat(language, { dateStyle: "long", timeZone: "UTC" }).format(date);
 }
 
+/** "2023 Toyota Prius Prime"; the vehicle's name when its make and model are unknown. */
 export function vehicleLabel(t: TFunction, vehicle: Vehicle): string {
+  const parts = [vehicle.year, vehicle.make, vehicle.model].filter(
+    (part) => part !== null && part !== undefined && part !== "",
+  );
+  if (vehicle.make && vehicle.model) return parts.join(" ");
   if (vehicle.name?.trim()) return vehicle.name.trim();
-  const parts = [vehicle.year, vehicle.make, vehicle.model].filter((part) => part !== null && part !== "");
   return parts.length > 0 ? parts.join(" ") : t("vehicles.tokenId", { tokenId: vehicle.tokenId });
 }
 

@@ -66,8 +66,14 @@ describe("VehicleManagerScreen", () => {
     expect(screen.getByText("Shared until January 1, 2030")).toBeTruthy();
     // A shared vehicle cannot be selected again.
     expect(screen.queryByRole("checkbox", { name: /Shared car/ })).toBeNull();
-    fireEvent.click(screen.getByRole("button", { name: "Manage sharing of Shared car" }));
+    fireEvent.click(screen.getByRole("button", { name: "Manage sharing of 2021 Tesla Model 2" }));
     expect(onManage).toHaveBeenCalledWith(expect.objectContaining({ tokenId: "2" }), requested);
+  });
+
+  it("names a vehicle by year, make and model, with its own name and token id below", async () => {
+    setup([vehicle("9", { name: "learn island zoo", make: "Toyota", model: "Prius Prime", year: 2023 })]);
+    const box = await screen.findByRole("checkbox", { name: /^2023 Toyota Prius Prime/ });
+    expect(box.closest("li")?.textContent).toContain("learn island zoo · Vehicle #9 · BEV");
   });
 
   it("greys out incompatible vehicles under 'Incompatible' with the reason", async () => {

@@ -13,7 +13,10 @@ const FILE_TAGS = new Set(["DriversLicense", "Insurance", "ServiceRecords"]);
 function VehicleDetails({ vehicle }: { vehicle: Vehicle }) {
   const { t } = useTranslation();
   const label = vehicleLabel(t, vehicle);
-  const parts = [t("vehicles.tokenId", { tokenId: vehicle.tokenId })];
+  const parts: string[] = [];
+  // The vehicle's own name ("learn island zoo"), when the label is its make and model.
+  if (vehicle.name?.trim() && vehicle.name.trim() !== label) parts.push(vehicle.name.trim());
+  parts.push(t("vehicles.tokenId", { tokenId: vehicle.tokenId }));
   if (vehicle.powertrainType) parts.push(vehicle.powertrainType);
   return (
     <>

@@ -48,7 +48,7 @@ export function vehicle(tokenId: string, extra: Partial<Vehicle> = {}): Vehicle 
     tokenId,
     name: `Car ${tokenId}`,
     make: "Tesla",
-    model: "Model 3",
+    model: `Model ${tokenId}`,
     year: 2021,
     powertrainType: "BEV",
     compatible: true,
