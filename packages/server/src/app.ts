@@ -36,6 +36,8 @@ import { scheduleRetention } from "./modules/telemetry/retention.ts";
 import { SignalStore } from "./modules/telemetry/store.ts";
 import { TokenExchangeService } from "./modules/tokens/exchange.ts";
 import { tokenRoutes } from "./modules/tokens/routes.ts";
+import { triggerRoutes } from "./modules/triggers/routes.ts";
+import { TriggerService, type TriggerServiceDeps } from "./modules/triggers/service.ts";
 import { VehicleService } from "./modules/vehicles/service.ts";
 import { deriveSecretBytes, Sealer } from "./secrets.ts";
 import { ChangeFeed } from "./store/change-feed.ts";
@@ -72,6 +74,8 @@ export interface Services {
   /** The login app's flows and consent actions, and secure mode's authorization codes. */
   connect: ConnectService;
   authorizationCodes: AuthorizationCodes;
+  /** Vehicle triggers: webhooks, evaluation on ingestion, the delivery outbox. */
+  triggers: TriggerService;
   close(): Promise<void>;
 }
 
@@ -81,6 +85,8 @@ export interface CreateServicesOptions {
   /** Apply pending migrations first (default true). */
   migrate?: boolean;
   now?: () => number;
+  /** Vehicle-trigger test hooks: DNS for webhook targets, jitter, delivery timeout. */
+  triggers?: Pick<TriggerServiceDeps, "resolve" | "random" | "deliveryTimeoutMs">;
 }
 
 export async function createServices(config: Config, options: CreateServicesOptions = {}): Promise<Services> {
@@ -153,6 +159,18 @@ export async function createServices(config: Config, options: CreateServicesOpti
     settings: { publicUrl: config.publicUrl, platformName: config.platformName },
     now,
   });
+  const triggers = new TriggerService({
+    db: store.db,
+    grants,
+    vehicles,
+    signals,
+    changes,
+    sealer: sealer.forPurpose("webhook-secrets"),
+    settings: config,
+    now,
+    ...options.triggers,
+  });
+  await triggers.init();
   return {
     config,
     store,
@@ -178,8 +196,10 @@ export async function createServices(config: Config, options: CreateServicesOpti
     outbox,
     connect,
     authorizationCodes,
+    triggers,
     async close() {
       mailer.close?.();
+      await triggers.close();
       await changes.close();
       if (!options.store) await store.close();
     },
@@ -250,6 +270,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     codes: services.authorizationCodes,
     issueUserJwt: (input) => services.developerAuth.issueUserJwt(input),
   });
+  await app.register(triggerRoutes, { triggers: services.triggers, developerAuth: services.developerAuth });
+  services.triggers.startDelivery(app.log.child({ module: "triggers" }));
+  app.addHook("onClose", () => services.triggers.stopDelivery());
   const stopRetention = scheduleRetention(services.signals, config.telemetryRetentionDays, {
     onError: (err) => app.log.error({ err }, "telemetry retention failed"),
   });

@@ -50,6 +50,8 @@ describe("loadConfig defaults", () => {
       jwtAlg: "ES256",
       developerJwtTtlSeconds: 86400,
       webhookAllowLoopback: false,
+      webhookRetryScheduleMs: [0, 30_000, 120_000, 600_000, 3_600_000, 21_600_000, 86_400_000],
+      webhookMaxFailures: 10,
       logLevel: "info",
       trustProxy: false,
       rateLimits: { authPerIp: 60, authPerClient: 300, exchangePerLicense: 6000 },
@@ -108,6 +110,22 @@ describe("loadConfig defaults", () => {
     const config = loadConfig({ KEYFOB_TRUST_PROXY: value, KEYFOB_WEBHOOK_ALLOW_LOOPBACK: value });
     expect(config.trustProxy).toBe(expected);
     expect(config.webhookAllowLoopback).toBe(expected);
+  });
+
+  it("reads the webhook retry schedule as Go durations and refuses a schedule jitter could reorder", () => {
+    const config = loadConfig({
+      KEYFOB_WEBHOOK_RETRY_SCHEDULE: "0s, 200ms,1s,5m",
+      KEYFOB_WEBHOOK_MAX_FAILURES: "3",
+    });
+    expect(config.webhookRetryScheduleMs).toEqual([0, 200, 1000, 300_000]);
+    expect(config.webhookMaxFailures).toBe(3);
+    expect(configError({ KEYFOB_WEBHOOK_RETRY_SCHEDULE: "1s,2s" }).message).toContain(
+      "KEYFOB_WEBHOOK_RETRY_SCHEDULE: expected offsets such as 0s,30s,2m,10m,1h: the first attempt is at 0",
+    );
+    expect(configError({ KEYFOB_WEBHOOK_RETRY_SCHEDULE: "0s,1s,1100ms" }).message).toContain(
+      "KEYFOB_WEBHOOK_RETRY_SCHEDULE",
+    );
+    expect(configError({ KEYFOB_WEBHOOK_RETRY_SCHEDULE: "0s,1d" }).message).toContain("unknown unit");
   });
 
   it("reads numbers, addresses and enums", () => {

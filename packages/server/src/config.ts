@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { parseDurationMs } from "./domain/interval.ts";
+import { DEFAULT_RETRY_SCHEDULE_MS, validateRetrySchedule } from "./domain/webhook-delivery.ts";
 
 /** Every setting Keyfob reads, with its env name and a default that works on a laptop. */
 const onOff = z
@@ -57,6 +59,23 @@ const settingsSchema = z.object({
     .max(30 * 86400)
     .default(86400),
   KEYFOB_WEBHOOK_ALLOW_LOOPBACK: onOff.default(false),
+  // Offsets of the delivery attempts from the first, as Go durations (docs/webhooks.md).
+  KEYFOB_WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return validateRetrySchedule(text.split(",").map((part) => parseDurationMs(part.trim())));
+      } catch (err) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected offsets such as 0s,30s,2m,10m,1h: ${(err as Error).message}`,
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  // Consecutive failed deliveries after which a webhook turns `failed`.
+  KEYFOB_WEBHOOK_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(10),
   KEYFOB_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   KEYFOB_TRUST_PROXY: onOff.default(false),
   KEYFOB_RATE_LIMIT_AUTH_PER_IP: perMinute.default(60),
@@ -91,6 +110,9 @@ export interface Config {
   jwtAlg: "ES256" | "RS256";
   developerJwtTtlSeconds: number;
   webhookAllowLoopback: boolean;
+  /** Offsets of a delivery's attempts from its first, ms (the last one failing makes it dead). */
+  webhookRetryScheduleMs: readonly number[];
+  webhookMaxFailures: number;
   logLevel: string;
   trustProxy: boolean;
   rateLimits: RateLimitSettings;
@@ -146,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtAlg: s.KEYFOB_JWT_ALG,
     developerJwtTtlSeconds: s.KEYFOB_DEVELOPER_JWT_TTL,
     webhookAllowLoopback: s.KEYFOB_WEBHOOK_ALLOW_LOOPBACK,
+    webhookRetryScheduleMs: s.KEYFOB_WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE_MS,
+    webhookMaxFailures: s.KEYFOB_WEBHOOK_MAX_FAILURES,
     logLevel: s.KEYFOB_LOG_LEVEL,
     trustProxy: s.KEYFOB_TRUST_PROXY,
     rateLimits: {

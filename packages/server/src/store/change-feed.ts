@@ -7,7 +7,9 @@ import type pg from "pg";
  * emitter; on PostgreSQL it also uses LISTEN/NOTIFY so that replicas drop their caches as soon as
  * the writer commits.
  */
-export type ChangeChannel = "keyfob_grants";
+export type ChangeChannel = "keyfob_grants" | "keyfob_triggers";
+
+const CHANNELS: readonly ChangeChannel[] = ["keyfob_grants", "keyfob_triggers"];
 
 export class ChangeFeed {
   private readonly local = new EventEmitter();
@@ -23,7 +25,8 @@ export class ChangeFeed {
     if (!this.pool || this.listenClient) return;
     const client = await this.pool.connect();
     client.on("notification", (msg) => {
-      if (msg.channel === "keyfob_grants") this.local.emit(msg.channel, msg.payload ?? "");
+      if ((CHANNELS as readonly string[]).includes(msg.channel))
+        this.local.emit(msg.channel, msg.payload ?? "");
     });
     if (this.closed) {
       client.release(true);
@@ -32,10 +35,10 @@ export class ChangeFeed {
     client.on("error", () => {
       // The connection dropped: forget it, let caches be cleared, and reconnect.
       this.listenClient = undefined;
-      this.local.emit("keyfob_grants", "reconnect");
+      for (const channel of CHANNELS) this.local.emit(channel, "reconnect");
       if (!this.closed) setTimeout(() => void this.start().catch(() => {}), 1000).unref();
     });
-    await client.query("LISTEN keyfob_grants");
+    for (const channel of CHANNELS) await client.query(`LISTEN ${channel}`);
     this.listenClient = client;
   }
 

@@ -43,6 +43,13 @@ export interface Database {
   signal_latest: SignalLatestTable;
   vehicle_events: VehicleEventsTable;
   vin_credentials: VinCredentialsTable;
+  // triggers
+  webhooks: WebhooksTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  trigger_state: TriggerStateTable;
+  trigger_last_values: TriggerLastValuesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
 }
 
 export interface UsersTable {
@@ -355,4 +362,86 @@ export interface VinCredentialsTable {
   valid_from: number;
   valid_to: number;
   raw_vc: string;
+}
+
+/** A webhook of a license (vehicle-triggers.md). Status: enabled, disabled, failed or deleted (soft). */
+export interface WebhooksTable {
+  id: string;
+  client_id: string;
+  service: string;
+  metric_name: string;
+  condition: string;
+  cooldown_s: number;
+  target_url: string;
+  status: string;
+  description: string;
+  display_name: string;
+  /** lower(display_name) while not deleted, else NULL: unique per license. */
+  display_name_key: string | null;
+  verification_token: string;
+  /** The sealed `whsec_…` signing secret. */
+  secret_enc: string;
+  /** After a rotation: the previous secret, which still signs until previous_secret_until. */
+  previous_secret_enc: string | null;
+  previous_secret_until: number | null;
+  failure_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookSubscriptionsTable {
+  webhook_id: string;
+  token_id: number;
+  created_at: number;
+}
+
+/** When a webhook last fired for a vehicle (cooldown). */
+export interface TriggerStateTable {
+  webhook_id: string;
+  token_id: number;
+  last_triggered_at: number;
+}
+
+/** The value (JSON) that last fired any webhook on a vehicle's metric: a condition's `previous*`. */
+export interface TriggerLastValuesTable {
+  token_id: number;
+  metric_name: string;
+  snapshot: string;
+  triggered_at: number;
+}
+
+/**
+ * The outbox and delivery log: one row per firing or test event, with the exact signed body.
+ * Status: pending, succeeded, failed, dead, cancelled. token_id 0 = a test event.
+ */
+export interface WebhookDeliveriesTable {
+  seq: Generated<number>;
+  id: string;
+  webhook_id: string;
+  token_id: number;
+  kind: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  first_attempt_at: number | null;
+  /** A worker holds the row until then (its attempt is in flight). */
+  lease_until: number | null;
+  lease_owner: string | null;
+  response_status: number | null;
+  latency_ms: number | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveryAttemptsTable {
+  delivery_seq: number;
+  attempt: number;
+  started_at: number;
+  /** succeeded, retry or failed (attemptVerdict). */
+  verdict: string;
+  response_status: number | null;
+  latency_ms: number | null;
+  error: string | null;
 }

@@ -14,7 +14,7 @@ import type {
   TelemetryReader,
   VinCredential,
 } from "./contract.ts";
-import { type ParsedBatch, parseIngestBatch } from "./ingest-batch.ts";
+import { type ParsedBatch, type ParsedEvent, type ParsedSignal, parseIngestBatch } from "./ingest-batch.ts";
 
 /**
  * The signal store: history and latest value per (vehicle, signal, source), events and VIN
@@ -27,11 +27,34 @@ export interface SignalStoreOptions {
   /** The vehicle's DID (`did:erc721:…`), the subject of its VIN credentials. */
   vehicleDid(tokenId: number): string;
   now?: () => number;
+  /** Where a commit listener's failure goes (default: nowhere). */
+  onListenerError?: (err: unknown) => void;
 }
 
 /** Who wrote a batch: the connection's source DID. */
 export interface IngestSource {
   source: string;
+}
+
+/**
+ * What a committed batch brought that is news for its vehicle: the points newer than the vehicle's
+ * newest stored point of the same signal (any source) before the batch, and the events newer than
+ * its newest event of the same name — so retried batches, backfilled history and late points are
+ * stored but are not news. Each list is ascending by time.
+ */
+export interface CommittedBatch {
+  tokenId: number;
+  source: string;
+  signals: ParsedSignal[];
+  events: ParsedEvent[];
+}
+
+/** Told about every batch, of the vehicles it wants, after it committed (vehicle triggers). */
+export interface CommitListener {
+  /** Cheap and synchronous: whether this vehicle's batches interest the listener at all. */
+  wants(tokenId: number): boolean;
+  /** Awaited before `write` returns; a rejection is reported to `onListenerError`, never to the writer. */
+  committed(batch: CommittedBatch): Promise<void>;
 }
 
 /** How long a recorded VIN credential is valid. */
@@ -86,6 +109,54 @@ function inserted(result: { numInsertedOrUpdatedRows?: bigint } | undefined): nu
   return Number(result?.numInsertedOrUpdatedRows ?? 0n);
 }
 
+/** Per name, the newest stored timestamp of the batch's signals and events before it was written. */
+interface NewestBefore {
+  signals: Map<string, number>;
+  events: Map<string, number>;
+}
+
+async function newestBefore(
+  trx: Kysely<Database>,
+  tokenId: number,
+  batch: ParsedBatch,
+): Promise<NewestBefore> {
+  const signalNames = [...new Set(batch.signals.map((s) => s.name))];
+  const eventNames = [...new Set(batch.events.map((e) => e.name))];
+  const signals = new Map<string, number>();
+  const events = new Map<string, number>();
+  if (signalNames.length > 0) {
+    const rows = await trx
+      .selectFrom("signal_latest")
+      .select(["name", (eb) => eb.fn.max("ts").as("ts")])
+      .where("token_id", "=", tokenId)
+      .where("name", "in", signalNames)
+      .groupBy("name")
+      .execute();
+    for (const row of rows) signals.set(row.name, Number(row.ts));
+  }
+  if (eventNames.length > 0) {
+    const rows = await trx
+      .selectFrom("vehicle_events")
+      .select(["name", (eb) => eb.fn.max("ts").as("ts")])
+      .where("token_id", "=", tokenId)
+      .where("name", "in", eventNames)
+      .groupBy("name")
+      .execute();
+    for (const row of rows) events.set(row.name, Number(row.ts));
+  }
+  return { signals, events };
+}
+
+function committedNews(batch: ParsedBatch, source: string, newest: NewestBefore): CommittedBatch {
+  const isNew = (seen: Map<string, number>, name: string, ts: number) => ts > (seen.get(name) ?? -Infinity);
+  return {
+    tokenId: batch.tokenId,
+    source,
+    signals: batch.signals.filter((s) => isNew(newest.signals, s.name, s.ts)).sort((a, b) => a.ts - b.ts),
+    events: batch.events.filter((e) => isNew(newest.events, e.name, e.ts)).sort((a, b) => a.ts - b.ts),
+  };
+}
+
 /** The VIN credential document: a small verifiable-credential-like JSON (not signed). */
 export function vinCredentialDocument(input: {
   vehicleDid: string;
@@ -117,6 +188,7 @@ export function vinCredentialDocument(input: {
 export class SignalStore implements TelemetryReader {
   private readonly now: () => number;
   private readonly postgres: boolean;
+  private listeners: CommitListener[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -127,6 +199,17 @@ export class SignalStore implements TelemetryReader {
   }
 
   // ---- write side ----
+
+  /**
+   * Registers a listener for committed batches; returns its removal. With no listener that wants a
+   * batch's vehicle, writing costs exactly what it did without.
+   */
+  onCommitted(listener: CommitListener): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
 
   /** Validates the batch (INVALID_ARGUMENT naming the entry, nothing stored) and writes it in one transaction. */
   async ingest(batch: IngestBatch, connection: IngestSource): Promise<IngestResult> {
@@ -157,8 +240,12 @@ export class SignalStore implements TelemetryReader {
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.ts - b.ts));
     const vin = batch.vin && this.vinRow(tokenId, source, batch.vin);
+    const listeners = this.listeners.length === 0 ? [] : this.listeners.filter((l) => l.wants(tokenId));
+    let before: NewestBefore | undefined;
 
-    return this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx) => {
+      // Read before this batch's own rows land: what counts as news for the listeners.
+      if (listeners.length > 0) before = await newestBefore(trx, tokenId, batch);
       let signals = 0;
       if (this.postgres) signals = await insertHistoryUnnest(trx, history);
       else
@@ -209,6 +296,19 @@ export class SignalStore implements TelemetryReader {
         duplicates: history.length - signals + (events.length - eventCount),
       };
     });
+    if (before) await this.announce(listeners, committedNews(batch, source, before));
+    return result;
+  }
+
+  private async announce(listeners: CommitListener[], news: CommittedBatch): Promise<void> {
+    if (news.signals.length === 0 && news.events.length === 0) return;
+    for (const listener of listeners) {
+      try {
+        await listener.committed(news);
+      } catch (err) {
+        this.options.onListenerError?.(err);
+      }
+    }
   }
 
   private vinRow(
