@@ -1,6 +1,7 @@
 import { privateKeyToAccount } from "viem/accounts";
 import type { Services } from "./app.ts";
 import type { Address } from "./domain/address.ts";
+import { ServiceError } from "./errors.ts";
 import type { PowertrainType } from "./modules/vehicles/service.ts";
 import { deriveSecretBytes } from "./secrets.ts";
 
@@ -8,6 +9,10 @@ export const DEMO_ALIAS = "demo";
 export const DEMO_REDIRECT_URI = "http://localhost:5173/";
 export const DEMO_OWNER_EMAIL = "owner@example.com";
 export const DEMO_DEVELOPER_EMAIL = "developer@example.com";
+/** The demo app's origin: allowed to open, frame (embed is on) and message the login app. */
+export const DEMO_WEB_ORIGIN = "http://localhost:5173";
+/** The demo consent configuration (ShareVehiclesWithDimo, template "1"): the same id on every installation. */
+export const DEMO_CONFIGURATION_ID = "de70de70-0000-4000-8000-000000000001";
 
 /** The four demo vehicles: different makes and powertrains; the first two are shared with `demo`. */
 export const DEMO_VEHICLES: ReadonlyArray<{
@@ -51,6 +56,30 @@ export async function seedDemo(services: Services): Promise<DemoData> {
     (await licenses.findByAlias(DEMO_ALIAS)) ??
     (await licenses.create({ owner: developer.walletAddress, alias: DEMO_ALIAS }));
   await licenses.addRedirectUri(license.clientId, DEMO_REDIRECT_URI);
+  const settings = await services.licenseSettings.get(license.clientId);
+  if (!settings.embedEnabled || !settings.webOrigins.includes(DEMO_WEB_ORIGIN)) {
+    await services.licenseSettings.update(license.clientId, {
+      webOrigins: [...new Set([...settings.webOrigins, DEMO_WEB_ORIGIN])],
+      embedEnabled: true,
+    });
+  }
+  if (!(await services.configurations.get(DEMO_CONFIGURATION_ID))) {
+    try {
+      await services.configurations.create({
+        id: DEMO_CONFIGURATION_ID,
+        clientId: license.clientId,
+        name: "Share vehicles with the demo app",
+        configuration: {
+          redirectUri: DEMO_REDIRECT_URI,
+          entryState: "VEHICLE_MANAGER",
+          permissionTemplateId: "1",
+        },
+      });
+    } catch (err) {
+      // Another process seeding at the same moment created it.
+      if (!(err instanceof ServiceError && err.kind === "CONFLICT")) throw err;
+    }
+  }
   const apiKey = deriveSecretBytes(services.secret, "demo-api-key").toString("hex");
   await licenses.addSigner(license.clientId, privateKeyToAccount(`0x${apiKey}`).address);
 
@@ -86,6 +115,14 @@ export async function seedDemo(services: Services): Promise<DemoData> {
     domain: DEMO_REDIRECT_URI,
     owner: { email: owner.email, walletAddress: owner.walletAddress },
     vehicles: result,
+  };
+}
+
+/** The demo's login links: the stored consent configuration, and the same request spelled out in the URL. */
+export function demoLinks(loginUrl: string, clientId: string): { consent: string; plain: string } {
+  return {
+    consent: `${loginUrl}/?configurationId=${DEMO_CONFIGURATION_ID}`,
+    plain: `${loginUrl}/?clientId=${clientId}&redirectUri=${DEMO_REDIRECT_URI}&entryState=VEHICLE_MANAGER&permissionTemplateId=1`,
   };
 }
 

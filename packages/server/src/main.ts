@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { registerConfigurationCommands } from "./cli/configuration.ts";
 import { registerConnectionCommands } from "./cli/connection.ts";
 import { registerKeyCommands } from "./cli/keys.ts";
 import { registerLicenseCommands } from "./cli/license.ts";
@@ -19,6 +20,7 @@ registerStartCommand(program);
 registerMigrateCommand(program);
 registerSeedCommand(program);
 registerLicenseCommands(program);
+registerConfigurationCommands(program);
 registerKeyCommands(program);
 registerConnectionCommands(program);
 registerSimulateCommand(program);

@@ -1,8 +1,24 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../config.ts";
 import { DEMO_DEVELOPER_EMAIL } from "../demo.ts";
 import { redirectUriProblem } from "../domain/redirect-uri.ts";
 import { invalidArgument, ServiceError } from "../errors.ts";
+import type { LicenseSettings } from "../modules/licenses/settings.ts";
+import { resolveLicense, withServices } from "./configuration.ts";
+
+function onOff(value: string): boolean {
+  if (value === "on" || value === "off") return value === "on";
+  throw new InvalidArgumentError("expected on or off");
+}
+
+/** Days, or "none" (commander does not keep a null from a parser). */
+function days(value: string): number | "none" {
+  if (value === "none") return "none";
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError("expected a whole number of days, or none");
+  return n;
+}
 
 export function registerLicenseCommands(program: Command): void {
   const license = program.command("license").description("Manage developer licenses");
@@ -65,4 +81,79 @@ export function registerLicenseCommands(program: Command): void {
         await services.close();
       }
     });
+
+  license
+    .command("settings <clientId>")
+    .description(
+      "Show or change a license's login settings (web origins, embedding, legacy tokens, secure-only, grant cap)",
+    )
+    .option(
+      "--web-origin <origin...>",
+      "origins that may open, frame and message the login app besides those of the redirect URIs (replaces the list)",
+    )
+    .option("--no-web-origins", "remove every web origin")
+    .option("--embed <on|off>", "allow framing by the allowed origins (CSP frame-ancestors)", onOff)
+    .option("--secure-only <on|off>", "refuse requests without response_type=code and PKCE", onOff)
+    .option("--legacy-token <on|off>", "hand the user JWT out directly to official-SDK requests", onOff)
+    .option("--max-grant-days <days|none>", "cap on grant lifetimes", days)
+    .action(
+      async (
+        clientId: string,
+        opts: {
+          webOrigin?: string[];
+          webOrigins?: boolean;
+          embed?: boolean;
+          secureOnly?: boolean;
+          legacyToken?: boolean;
+          maxGrantDays?: number | "none";
+        },
+      ) =>
+        withServices("license settings", async (services) => {
+          const license = await resolveLicense(services, clientId);
+          const patch: Partial<LicenseSettings> = {
+            embedEnabled: opts.embed,
+            secureOnly: opts.secureOnly,
+            legacyTokenResponse: opts.legacyToken,
+            maxGrantDays: opts.maxGrantDays === "none" ? null : opts.maxGrantDays,
+            webOrigins: opts.webOrigins === false ? [] : opts.webOrigin,
+          };
+          const settings = await services.licenseSettings.update(license.clientId, patch);
+          const allowedOrigins = await services.licenseSettings.allowedOrigins(license.clientId, settings);
+          process.stdout.write(
+            `${JSON.stringify({ clientId: license.clientId, ...settings, allowedOrigins }, null, 2)}\n`,
+          );
+        }),
+    );
+
+  license
+    .command("brand <clientId>")
+    .description("Create or change a brand of a license (matched by name); the first brand is the default")
+    .requiredOption("--name <name>", "the brand name (1–100 characters)")
+    .option("--logo-url <url>", "wide logo, https")
+    .option("--icon-url <url>", "square icon, https")
+    .option("--primary-color <#RRGGBB>", "the brand colour")
+    .option("--default", "make it the license's default brand")
+    .action(
+      async (
+        clientId: string,
+        opts: { name: string; logoUrl?: string; iconUrl?: string; primaryColor?: string; default?: boolean },
+      ) =>
+        withServices("license brand", async (services) => {
+          const license = await resolveLicense(services, clientId);
+          const input = {
+            name: opts.name,
+            logoUrl: opts.logoUrl,
+            iconUrl: opts.iconUrl,
+            primaryColor: opts.primaryColor,
+            isDefault: opts.default,
+          };
+          const existing = (await services.brands.list(license.clientId)).find(
+            (b) => b.name.toLowerCase() === opts.name.trim().toLowerCase(),
+          );
+          const brand = existing
+            ? await services.brands.update(existing.id, input)
+            : await services.brands.create(license.clientId, input);
+          process.stdout.write(`${JSON.stringify(brand, null, 2)}\n`);
+        }),
+    );
 }

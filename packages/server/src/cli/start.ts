@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.ts";
-import { formatDemo, seedDemo } from "../demo.ts";
+import { DEMO_OWNER_EMAIL, demoLinks, formatDemo, seedDemo } from "../demo.ts";
 
 export function registerStartCommand(program: Command): void {
   program
@@ -37,10 +37,13 @@ export function registerStartCommand(program: Command): void {
         });
       }
       const p = config.publicUrl;
+      const links = demo ? demoLinks(config.loginUrl, demo.clientId) : undefined;
+      const outbox = services.outbox && config.embedded ? `${p}/dev/outbox` : undefined;
       process.stdout.write(
         [
           "",
           `Keyfob is running (${services.store.engine}${config.embedded ? `, ${config.databaseUrl.slice(7)}` : ""}).`,
+          `  Login app            ${config.loginUrl}/`,
           `  Identity GraphQL     ${p}/identity/query`,
           `  Telemetry GraphQL    ${p}/telemetry/query`,
           `  Signal ingestion     ${p}/v1/ingest`,
@@ -49,10 +52,22 @@ export function registerStartCommand(program: Command): void {
           `  OpenID discovery     ${p}/.well-known/openid-configuration`,
           `  Health               ${p}/healthz`,
           `  Signed consent docs  ${p}/ipfs/<cid>`,
+          ...(outbox
+            ? [`  Dev mail outbox      ${outbox}  (sign-in codes; set KEYFOB_SMTP_URL to send mail)`]
+            : []),
           "",
           demo
             ? formatDemo(demo)
             : "Demo data: run `keyfob seed --demo` to create the demo license, owner and vehicles.\n",
+          ...(links
+            ? [
+                `Share a demo vehicle: open the consent page and sign in as ${DEMO_OWNER_EMAIL}${outbox ? ` (the code is in ${outbox})` : ""}`,
+                `  ${links.consent}`,
+                `  or, with every parameter in the URL:`,
+                `  ${links.plain}`,
+                "",
+              ]
+            : []),
           ...(simulator
             ? [
                 "Simulator: the demo vehicles are driving around Munich and posting to /v1/ingest (KEYFOB_SIMULATOR=off stops it);",
