@@ -145,7 +145,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     now,
   );
   const passkeys = new PasskeyService(store.db, passkeySettings(config.loginUrl, config.platformName), now);
-  const authorizationCodes = new AuthorizationCodes(store.db, licenses, undefined, now);
+  const authorizationCodes = new AuthorizationCodes(store.db, licenses, now);
   const connect = new ConnectService({
     db: store.db,
     licenses,
@@ -252,6 +252,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(licenseRoutes, { configurations: services.configurations, brands: services.brands });
   services.outbox?.setLog(app.log.child({ module: "mail" }));
   services.connect.setLog(app.log.child({ module: "connect" }));
+  services.authorizationCodes.setLog(app.log.child({ module: "connect" }));
   await app.register(loginApp, {
     connect: services.connect,
     accounts: services.accounts,

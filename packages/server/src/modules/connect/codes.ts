@@ -52,12 +52,18 @@ export function hashCode(code: string): string {
 export class AuthorizationCodes {
   private lastPurge = 0;
 
+  private log: { warn(obj: object, msg: string): void } | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly licenses: LicenseService,
-    private readonly onReuse: (info: { clientId: string; flowId: string }) => void = () => {},
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Where a reused code is reported (the app's logger). */
+  setLog(log: { warn(obj: object, msg: string): void }): void {
+    this.log = log;
+  }
 
   async issue(input: {
     clientId: string;
@@ -121,7 +127,7 @@ export class AuthorizationCodes {
         .where("code_hash", "=", hash)
         .executeTakeFirst();
       if (used) {
-        this.onReuse({ clientId: used.client_id, flowId: used.flow_id });
+        this.log?.warn({ clientId: used.client_id, flowId: used.flow_id }, "authorization code reused");
         throw new OAuthError(400, "invalid_grant", "The authorization code was already used.");
       }
       throw new OAuthError(400, "invalid_grant", "Unknown authorization code.");

@@ -584,7 +584,7 @@ export class ConnectService {
     return { result, revokedVehicles };
   }
 
-  /** Extends each grant by one calendar year, keeping its privileges (capped at 100 years / maxGrantDays). */
+  /** Extends each grant by one calendar year, keeping its privileges (capped at 100 years / maxGrantDays from now). */
   async extend(
     flowId: string,
     user: User,
@@ -597,7 +597,9 @@ export class ConnectService {
     const cap = defaultExpiry(this.now(), settings.maxGrantDays);
     let firstExpiry: number | undefined;
     for (const { vehicle, expiresAt } of vehicles) {
-      const next = Math.min(addOneYear(expiresAt * 1000), cap);
+      // Never shortens a grant (a cap lowered since stays out of the way), never beyond the cap otherwise.
+      const current = expiresAt * 1000;
+      const next = Math.max(current, Math.min(addOneYear(current), cap));
       firstExpiry ??= next;
       await this.deps.grants.extend({
         tokenId: vehicle.tokenId,
