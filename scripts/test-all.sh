@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`npm run test:all`):
-#   1. lint (biome ci) and typecheck (tsc), one test each;
+#   1. chromium for the browser tests (apt-get when missing); the web apps built (one test);
+#      lint (biome ci) and typecheck (tsc), one test each;
 #   2. the Vitest suite on SQLite, then again on PostgreSQL (a throwaway cluster started here);
 #   3. a summary whose last line is exactly `N passed, N failed` (plus `, N skipped`).
 # Exits non-zero when anything failed or no tests ran. Nothing is printed after the summary line.
@@ -83,9 +84,30 @@ run_vitest() {
   SUMMARY_ARGS+=(--run "$engine" "$out" "$code")
 }
 
+# The browser the end-to-end tests drive: Debian's chromium, installed here when missing (never a
+# downloaded browser). Without it the browser tests fail with a message naming the missing binary.
+ensure_chromium() {
+  [ -x "${KEYFOB_CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "chromium is not installed and we are not root: install Debian's chromium package"
+    return 1
+  fi
+  echo "installing chromium (apt-get install chromium) ..."
+  local log="$RESULTS/chromium-install.log"
+  if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; } >"$log" 2>&1; then
+    tail -n 40 "$log"
+    return 1
+  fi
+}
+section "browser (Debian chromium)"
+ensure_chromium && "${KEYFOB_CHROMIUM_PATH:-/usr/bin/chromium}" --version
+
+# The web apps the server serves and the end-to-end tests load are built once, before the tests.
+run_check "build web apps" npm run build -w @keyfob/login -w @keyfob/example-official-sdk-app
+
 if [ "${KEYFOB_TEST_SKIP_CHECKS:-0}" != 1 ]; then
   run_check "lint (biome ci)" npx biome ci --colors=off .
-  run_check "typecheck (tsc)" npx tsc -p tsconfig.json --noEmit --pretty false
+  run_check "typecheck (tsc)" npm run --silent typecheck
 fi
 
 run_vitest sqlite ""

@@ -62,10 +62,11 @@ export function App({ config }: { config: AppConfig }) {
       </section>
 
       <section aria-label="Share custom popup">
-        <h2>Share vehicles, custom permissions (popup)</h2>
+        <h2>Share vehicles, custom permissions until 2030 (popup)</h2>
         <ShareVehiclesWithDimo
           mode={DimoSDKModes.POPUP}
           permissions={[Permissions.GetNonLocationHistory, Permissions.GetLocationHistory]}
+          expirationDate="2030-12-31"
           {...callbacks("share-custom-popup")}
         />
       </section>

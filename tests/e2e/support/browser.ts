@@ -83,3 +83,16 @@ export async function addVirtualAuthenticator(
     },
   };
 }
+
+/** After a failed test: a screenshot of every open page of the browser, to see where it stopped. */
+export async function screenshotOnFailure(
+  task: { name: string; result?: { state?: string } },
+  journey: string,
+  browser: Browser | undefined,
+): Promise<void> {
+  if (task.result?.state !== "fail" || browser === undefined) return;
+  const pages = browser.contexts().flatMap((context) => context.pages());
+  for (const [index, page] of pages.entries()) {
+    await screenshot(page, journey, `FAILED-${task.name}-${index}`).catch(() => undefined);
+  }
+}
