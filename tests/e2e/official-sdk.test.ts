@@ -235,6 +235,8 @@ describe("the official login-with-dimo 0.0.27 against Keyfob", () => {
     );
     await login.getByRole("button", { name: /Manage sharing of .*Ford/ }).click();
     await checkScreen(login, JOURNEY, "08-manage-ford", /Manage sharing of .*Ford/);
+    // Shared for the default 100 years, the longest allowed: "Extend" is not offered.
+    expect(await login.getByRole("button", { name: "Extend (1 year)" }).count()).toBe(0);
     await login.getByRole("button", { name: "Stop sharing" }).click();
     const revoked = await nextOutcome(before);
     expect(revoked.source).toBe("share-template-popup");

@@ -100,6 +100,8 @@ export interface VehicleGrant {
   privileges: number[];
   expiresAt: string;
   differsFromRequested: boolean;
+  /** False when sharing already lasts as long as allowed (Extend is not offered). */
+  extendable?: boolean;
 }
 
 export interface Vehicle {

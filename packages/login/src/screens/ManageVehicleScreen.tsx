@@ -38,15 +38,18 @@ export function ManageVehicleScreen({
           )}
         </>
       )}
+      {grant?.extendable === false && <p className="notice">{t("manage.longestAllowed")}</p>}
       <div className="actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy}
-          onClick={() => void run(() => onExtend(vehicle.tokenId))}
-        >
-          {t("manage.extend")}
-        </button>
+        {grant?.extendable !== false && (
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={() => void run(() => onExtend(vehicle.tokenId))}
+          >
+            {t("manage.extend")}
+          </button>
+        )}
         <button
           type="button"
           className="danger"

@@ -723,7 +723,7 @@ describe(`the login app's API (${testEngine()})`, () => {
       ).toBeNull();
     });
 
-    it("the license's maxGrantDays caps shares and extensions", async () => {
+    it("the license's maxGrantDays caps shares, and a grant at the cap is not extended", async () => {
       const { clientId, redirectUri } = await createLoginLicense(services, {
         settings: { maxGrantDays: 30 },
       });
@@ -736,7 +736,16 @@ describe(`the login app's API (${testEngine()})`, () => {
       await b.post(`/api/connect/flows/${flow.flowId}/share`, { tokenIds: [tesla.tokenId] });
       const cap = (START + 30 * 86_400_000) / 1000;
       expect((await services.grants.active(tesla, clientId))?.expiresAt).toBe(cap);
-      await b.post(`/api/connect/flows/${flow.flowId}/extend`, { tokenIds: [tesla.tokenId] });
+      // At the cap: not offered, and refused rather than reported as extended.
+      const listed = await b.get(`/api/connect/flows/${flow.flowId}/vehicles`);
+      const view = listed.json().vehicles.find((v: { tokenId: number }) => v.tokenId === tesla.tokenId);
+      expect(view.grant.extendable).toBe(false);
+      const extend = await b.post(`/api/connect/flows/${flow.flowId}/extend`, {
+        tokenIds: [tesla.tokenId],
+        shareEmail: false,
+      });
+      expect(extend.statusCode).toBe(409);
+      expect(extend.json().code).toBe("notExtendable");
       expect((await services.grants.active(tesla, clientId))?.expiresAt).toBe(cap);
     });
 

@@ -123,7 +123,13 @@ export interface VehicleView {
   powertrainType: string;
   compatible: boolean;
   incompatibleReasons: Array<"vehicles" | "vehicleMakes" | "powertrainTypes">;
-  grant: null | { privileges: PrivilegeId[]; expiresAt: string; differsFromRequested: boolean };
+  grant: null | {
+    privileges: PrivilegeId[];
+    expiresAt: string;
+    differsFromRequested: boolean;
+    /** False when the grant already ends at the longest lifetime allowed (100 years or the license's cap). */
+    extendable: boolean;
+  };
 }
 
 interface Checked {
@@ -492,6 +498,7 @@ export class ConnectService {
     const request = flow.request;
     const owned = await this.ownedVehicles(user);
     const grants = await this.deps.grants.activeForVehicles(owned);
+    const cap = await this.extensionCap(request.clientId);
     const views = owned.map((vehicle): VehicleView => {
       const grant = grants.get(vehicle.tokenId)?.find((g) => sameAddress(g.grantee, request.clientId));
       const incompatibleReasons = incompatibility(vehicle, request);
@@ -510,6 +517,7 @@ export class ConnectService {
               expiresAt: new Date(grant.expiresAt * 1000).toISOString(),
               differsFromRequested:
                 request.privileges !== null && !samePrivileges(grant.privileges, request.privileges),
+              extendable: isExtendable(grant.expiresAt * 1000, cap),
             }
           : null,
       };
@@ -593,8 +601,16 @@ export class ConnectService {
     const flow = await this.requireVehicleManager(flowId);
     checkEmailConsent(flow.request, input.shareEmail);
     const vehicles = await this.sharedSelection(flow.request, user, input.tokenIds);
-    const settings = await this.deps.licenseSettings.get(flow.request.clientId);
-    const cap = defaultExpiry(this.now(), settings.maxGrantDays);
+    const cap = await this.extensionCap(flow.request.clientId);
+    const atCap = vehicles.find(({ expiresAt }) => !isExtendable(expiresAt * 1000, cap));
+    if (atCap) {
+      // Saying "extended" while nothing changed would mislead the owner.
+      throw apiError(
+        409,
+        "notExtendable",
+        `Sharing of vehicle ${atCap.vehicle.tokenId} already lasts as long as allowed; it cannot be extended.`,
+      );
+    }
     let firstExpiry: number | undefined;
     for (const { vehicle, expiresAt } of vehicles) {
       // Never shortens a grant (a cap lowered since stays out of the way), never beyond the cap otherwise.
@@ -722,6 +738,12 @@ export class ConnectService {
   }
 
   /** The expiry a share writes now: the request's date, or the default counted from now; never in the past. */
+  /** The latest expiry an extension may reach: 100 years from now, or the license's grant cap. */
+  private async extensionCap(clientId: string): Promise<number> {
+    const settings = await this.deps.licenseSettings.get(clientId);
+    return defaultExpiry(this.now(), settings.maxGrantDays);
+  }
+
   private async grantExpiry(request: ConnectRequest): Promise<number> {
     const now = this.now();
     if (request.expirationDefaulted) {
@@ -851,4 +873,12 @@ function utmOf(raw: RawParams): string | null {
 
 function clip(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/**
+ * Whether "Extend" would add at least a day: a grant made for the default lifetime a moment ago is
+ * already at the cap (100 years from now, or the license's), and moving it by seconds is no extension.
+ */
+function isExtendable(expiresAtMs: number, capMs: number): boolean {
+  return capMs - expiresAtMs >= 86_400_000;
 }
