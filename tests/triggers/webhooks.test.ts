@@ -251,10 +251,10 @@ describe("vehicle triggers end to end", () => {
       return log.some((e) => e.attempt >= 1) ? true : undefined;
     });
     await server.stop("SIGKILL");
+    await receiver.start();
     server = await start();
     // The issuer is the public URL, which moved with the new port.
     jwt = await developerJwtOverHttp(server.url, demo);
-    await receiver.start();
     await until("every event after the restart", 90_000, () =>
       new Set(receiver.deliveries(hook.id).map((r) => r.headers["webhook-id"])).size === 6 ? true : undefined,
     );

@@ -336,7 +336,7 @@ export class DeliveryWorker {
     let status: DeliveryStatus = verdict === "succeeded" ? "succeeded" : "failed";
     let next: number | null = null;
     if (verdict === "retry") {
-      const at = nextAttemptAt(this.deps.retryScheduleMs, attemptNo, firstAttemptAt, now, this.deps.random);
+      const at = nextAttemptAt(this.deps.retryScheduleMs, attemptNo, now, this.deps.random);
       if (at === undefined) status = "dead";
       else {
         status = "pending";
