@@ -65,18 +65,13 @@ export function nextAttemptAt(
 
 export class RetryScheduleError extends Error {}
 
-/**
- * Checks a schedule: at least one attempt, the first at offset 0, offsets ascending and each far
- * enough past the one before that jittered offsets never swap.
- */
+/** Checks a schedule: at least one attempt, the first at offset 0, then strictly ascending offsets. */
 export function validateRetrySchedule(schedule: readonly number[]): readonly number[] {
   if (schedule.length === 0) throw new RetryScheduleError("at least one attempt");
   if (schedule[0] !== 0) throw new RetryScheduleError("the first attempt is at 0");
   for (let i = 1; i < schedule.length; i++) {
-    const prev = schedule[i - 1]!;
     const cur = schedule[i]!;
-    if (!Number.isFinite(cur) || cur <= 0 || cur * (1 - RETRY_JITTER) <= prev * (1 + RETRY_JITTER))
-      throw new RetryScheduleError("offsets must grow by more than half each step (jitter is ±20 %)");
+    if (!Number.isFinite(cur) || cur <= schedule[i - 1]!) throw new RetryScheduleError("offsets must ascend");
   }
   return schedule;
 }
