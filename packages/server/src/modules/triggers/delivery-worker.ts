@@ -78,6 +78,7 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private pumping = false;
+  private pumpRun: Promise<void> | undefined;
   private pumpAgain = false;
   private lastPrune = 0;
   private wakeScheduled = false;
@@ -132,7 +133,7 @@ export class DeliveryWorker {
     }
     clearTimeout(this.timer);
     this.timer = undefined;
-    void this.pump();
+    this.pumpRun = this.pump();
   }
 
   /** Wakes after the current tick, so that attempts finishing together share one claim. */
@@ -151,7 +152,7 @@ export class DeliveryWorker {
     this.stopping.abort();
     clearTimeout(this.timer);
     this.timer = undefined;
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.inFlight.values(), this.pumpRun]);
   }
 
   /** Claims and delivers what is due now, waiting for every attempt (tests, and the loop's step). */
@@ -205,7 +206,7 @@ export class DeliveryWorker {
       await this.maybePrune();
       if (this.running && this.inFlight.size < this.concurrency) await this.sleepUntilDue();
     } catch (err) {
-      this.logger.error({ err }, "webhook delivery: the outbox could not be read");
+      if (this.running) this.logger.error({ err }, "webhook delivery: the outbox could not be read");
       if (this.running) this.schedule(this.deps.idlePollMs ?? 5_000);
     } finally {
       this.pumping = false;
@@ -224,7 +225,7 @@ export class DeliveryWorker {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.pump();
+      this.pumpRun = this.pump();
     }, ms);
     this.timer.unref();
   }
