@@ -292,6 +292,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     login,
     loginOrigin,
     publicUrl: config.publicUrl,
+    loginUrl: config.loginUrl,
+    platformName: config.platformName,
   });
   await app.register(consolePages);
   await app.register(tokenEndpoint, {

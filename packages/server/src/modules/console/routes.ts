@@ -30,6 +30,9 @@ export interface ConsoleRoutesOptions {
   loginOrigin: string;
   /** The server's public URL: uploaded images are served at `{publicUrl}/brand-images/:cid`. */
   publicUrl: string;
+  /** Where the login app is (configuration links) and the product name it shows (the preview). */
+  loginUrl: string;
+  platformName: string;
 }
 
 const clientIdParam = z.object({ clientId: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "not a client id") });
@@ -145,6 +148,12 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     brands: (await brands.list(license.clientId)).map(brandView),
     settings: await licenseSettings.get(license.clientId),
   });
+
+  app.get("/api/console/info", async () => ({
+    platformName: options.platformName,
+    publicUrl: options.publicUrl,
+    loginUrl: options.loginUrl,
+  }));
 
   // Licenses
   app.get("/api/console/licenses", async (request) => {
