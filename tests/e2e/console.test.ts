@@ -18,7 +18,7 @@ interface DemoData {
 }
 
 const JOURNEY = "console";
-const DEVELOPER = "developer@example.com";
+const DEVELOPER = "new-developer@example.com";
 /** The app's redirect URI: answered by the browser itself (context.route). */
 const APP = "http://localhost:5190/callback";
 
@@ -79,7 +79,7 @@ describe("the developer console", () => {
       .fill(await mail.waitForCode(DEVELOPER, sentAfter));
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await checkScreen(page, JOURNEY, "02-licenses", "Your licenses");
-    await expect(page.getByText("You have no licenses yet")).toBeTruthy();
+    await page.getByText("You have no licenses yet").waitFor();
 
     await page.getByRole("textbox", { name: "Alias (optional)" }).fill("E2E Fleet");
     await page.getByRole("button", { name: "Create license" }).click();
