@@ -432,6 +432,8 @@ export interface WebhookDeliveriesTable {
   kind: string;
   payload: string;
   status: string;
+  /** 1 for the oldest pending row of its (webhook, vehicle) pair: the one a worker may take. */
+  is_head: number;
   attempts: number;
   next_attempt_at: number | null;
   first_attempt_at: number | null;
