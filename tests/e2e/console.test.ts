@@ -204,10 +204,21 @@ describe("the developer console", () => {
     expect((await csv.text()).split("\r\n")[1]).toContain(`"${demo.owner.walletAddress}"`);
   });
 
+  test("the webhooks page opens from the license and says there are none yet", async () => {
+    const { page } = developer;
+    await page.goto(`${server.url}/console#/licenses/${clientId}`);
+    await page
+      .getByRole("navigation", { name: "This license" })
+      .getByRole("link", { name: "Webhooks" })
+      .click();
+    await checkScreen(page, JOURNEY, "13-webhooks", "Webhooks");
+    await page.getByText("This license has no webhooks yet.").waitFor();
+  });
+
   test("the developer JWT page fills in the client id; the console works at 320 px", async () => {
     const { page } = developer;
     await page.goto(`${server.url}/console#/licenses/${clientId}/jwt`);
-    await checkScreen(page, JOURNEY, "13-jwt", "Getting a developer JWT");
+    await checkScreen(page, JOURNEY, "14-jwt", "Getting a developer JWT");
     const text = (await page.locator("main").textContent()) ?? "";
     expect(text).toContain(`CLIENT_ID=${clientId}`);
     expect(text).toContain(`DOMAIN=${APP}`);
@@ -215,7 +226,7 @@ describe("the developer console", () => {
 
     await page.setViewportSize({ width: 320, height: 800 });
     await page.goto(`${server.url}/console#/licenses/${clientId}`);
-    await checkScreen(page, JOURNEY, "14-narrow-license", "E2E Fleet");
+    await checkScreen(page, JOURNEY, "15-narrow-license", "E2E Fleet");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await developer.context.close();
@@ -231,7 +242,7 @@ describe("the developer console", () => {
       .getByRole("textbox", { name: "Code from the email" })
       .fill(await mail.waitForCode("someone-else@example.com", sentAfter));
     await other.page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await checkScreen(other.page, JOURNEY, "15-not-yours", "License not found");
+    await checkScreen(other.page, JOURNEY, "16-not-yours", "License not found");
     await other.context.close();
   });
 });

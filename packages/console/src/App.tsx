@@ -7,6 +7,7 @@ import { DeveloperJwt } from "./pages/DeveloperJwt.tsx";
 import { LicensePage } from "./pages/License.tsx";
 import { LicensesPage } from "./pages/Licenses.tsx";
 import { VehiclesPage } from "./pages/Vehicles.tsx";
+import { WebhooksPage } from "./pages/Webhooks.tsx";
 
 /** The route from the location hash: `#/licenses/0x…/vehicles` → ["licenses", "0x…", "vehicles"]. */
 function readRoute(): string[] {
@@ -94,6 +95,7 @@ function page(route: string[], api: ConsoleApi, info: ServerInfo, user: User) {
         />
       );
     if (section === "vehicles") return <VehiclesPage api={api} clientId={clientId} />;
+    if (section === "webhooks") return <WebhooksPage api={api} clientId={clientId} />;
     if (section === "jwt") return <DeveloperJwt api={api} info={info} clientId={clientId} />;
     return <LicensePage api={api} clientId={clientId} />;
   }

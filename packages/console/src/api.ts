@@ -89,6 +89,55 @@ export interface HistoryEntry {
   expiresAt: string | null;
 }
 
+/** A webhook of the license (docs/webhooks.md `WebhookView`). */
+export interface WebhookView {
+  id: string;
+  service: string;
+  metricName: string;
+  condition: string;
+  targetURL: string;
+  coolDownPeriod: number;
+  status: "enabled" | "disabled" | "failed";
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+  failureCount: number;
+  displayName: string;
+}
+
+export type DeliveryStatus = "pending" | "succeeded" | "failed" | "dead" | "cancelled";
+
+/** An entry of a webhook's delivery log; its id is the `webhook-id` header of every attempt. */
+export interface Delivery {
+  id: string;
+  kind: "trigger" | "test";
+  assetDid: string | null;
+  createdAt: string;
+  attempt: number;
+  status: DeliveryStatus;
+  responseStatus: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  nextAttemptAt: string | null;
+}
+
+export interface DeliveryAttempt {
+  attempt: number;
+  startedAt: string;
+  verdict: string;
+  responseStatus: number | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+export interface TestResult {
+  id: string;
+  status: DeliveryStatus;
+  responseStatus: number | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+
 export interface ServerInfo {
   platformName: string;
   publicUrl: string;
@@ -230,5 +279,25 @@ export class ConsoleApi {
     this.call<{ events: HistoryEntry[] }>(
       "GET",
       `/api/console/licenses/${clientId}/vehicles/${tokenId}/history`,
+    );
+
+  webhooks = (clientId: string) =>
+    this.call<{ webhooks: WebhookView[] }>("GET", `/api/console/licenses/${clientId}/webhooks`);
+  deliveries = (clientId: string, webhookId: string) =>
+    this.call<{ deliveries: Delivery[] }>(
+      "GET",
+      `/api/console/licenses/${clientId}/webhooks/${webhookId}/deliveries?limit=100`,
+    );
+  delivery = (clientId: string, webhookId: string, deliveryId: string) =>
+    this.call<{ delivery: Delivery & { attempts: DeliveryAttempt[] } }>(
+      "GET",
+      `/api/console/licenses/${clientId}/webhooks/${webhookId}/deliveries/${deliveryId}`,
+    );
+  sendTestEvent = (clientId: string, webhookId: string) =>
+    this.call<{ result: TestResult }>("POST", `/api/console/licenses/${clientId}/webhooks/${webhookId}/test`);
+  enableWebhook = (clientId: string, webhookId: string) =>
+    this.call<{ webhook: WebhookView }>(
+      "POST",
+      `/api/console/licenses/${clientId}/webhooks/${webhookId}/enable`,
     );
 }

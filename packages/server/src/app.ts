@@ -289,6 +289,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       grants: services.grants,
       signals: services.signals,
     }),
+    triggers: services.triggers,
     login,
     loginOrigin,
     publicUrl: config.publicUrl,

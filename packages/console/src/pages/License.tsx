@@ -66,6 +66,7 @@ export function LicensePage({ api, clientId }: { api: ConsoleApi; clientId: stri
       <nav aria-label="This license" className="subnav">
         <a href={link(`/licenses/${clientId}/configurations/new`)}>New configuration</a>
         <a href={link(`/licenses/${clientId}/vehicles`)}>Shared vehicles</a>
+        <a href={link(`/licenses/${clientId}/webhooks`)}>Webhooks</a>
         <a href={link(`/licenses/${clientId}/jwt`)}>Getting a developer JWT</a>
       </nav>
       <section aria-labelledby="details">

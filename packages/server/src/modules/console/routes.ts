@@ -14,6 +14,8 @@ import {
 } from "../licenses/configurations.ts";
 import type { License, LicenseService } from "../licenses/service.ts";
 import type { LicenseSettingsService } from "../licenses/settings.ts";
+import { parseDeliveriesQuery, parseDeliveryId, parseWebhookId } from "../triggers/requests.ts";
+import type { TriggerService } from "../triggers/service.ts";
 import { toCsv } from "./csv.ts";
 import { type BrandImageService, IMAGE_TYPES, MAX_IMAGE_BYTES } from "./images.ts";
 import type { SharedVehicles } from "./shared-vehicles.ts";
@@ -25,6 +27,8 @@ export interface ConsoleRoutesOptions {
   licenseSettings: LicenseSettingsService;
   images: BrandImageService;
   sharedVehicles: SharedVehicles;
+  /** The webhooks of a license (vehicle triggers): the same service methods as `/v1/webhooks…`. */
+  triggers: Pick<TriggerService, "list" | "deliveries" | "delivery" | "sendTest" | "update">;
   login: LoginSessions;
   /** The origin the console (and the login app) is served from: state-changing calls must come from it. */
   loginOrigin: string;
@@ -80,15 +84,18 @@ const vehicleQuery = z.object({
   privilege: z.coerce.number().int().optional(),
 });
 const tokenIdParam = clientIdParam.extend({ tokenId: z.coerce.number().int().nonnegative() });
+const webhookParam = clientIdParam.extend({ webhookId: z.string() });
+const deliveryParam = webhookParam.extend({ deliveryId: z.string() });
 
 /**
- * The developer console's API (docs/console.md): thin handlers over the licenses, grants and
+ * The developer console's API (docs/console.md): thin handlers over the licenses, grants, triggers and
  * telemetry services. The developer is the signed-in account of the login app (same session cookie,
  * same CSRF double submit: every POST, PUT, PATCH and DELETE needs `x-csrf-token`), and sees only the
  * licenses whose owner is their wallet address; anybody else's is 404, as if it did not exist.
  */
 export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (app, options) => {
-  const { licenses, configurations, brands, licenseSettings, images, sharedVehicles, login } = options;
+  const { licenses, configurations, brands, licenseSettings, images, sharedVehicles, triggers, login } =
+    options;
   await app.register(cookie);
   app.addHook("onRequest", csrfGuard({ loginOrigin: options.loginOrigin, cookieName: login.cookies.csrf }));
   app.addHook("onSend", async (request, reply) => {
@@ -331,6 +338,44 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     const license = await ownLicense(request);
     const { tokenId } = parseInput(tokenIdParam, request.params);
     return { events: await sharedVehicles.history(license.clientId, tokenId) };
+  });
+
+  // Webhooks (docs/webhooks.md): the license's own, through the triggers service as the REST API
+  // calls it with a developer JWT of this license; another license's webhook is 404 there too.
+  const ownWebhook = async (request: FastifyRequest) => {
+    const license = await ownLicense(request);
+    const { webhookId } = parseInput(webhookParam, request.params);
+    return { clientId: license.clientId, webhookId: parseWebhookId(webhookId) };
+  };
+
+  app.get("/api/console/licenses/:clientId/webhooks", async (request) => {
+    const license = await ownLicense(request);
+    return { webhooks: await triggers.list(license.clientId) };
+  });
+
+  app.get("/api/console/licenses/:clientId/webhooks/:webhookId/deliveries", async (request) => {
+    const { clientId, webhookId } = await ownWebhook(request);
+    const page = parseDeliveriesQuery(request.query);
+    return { deliveries: await triggers.deliveries(clientId, webhookId, page) };
+  });
+
+  app.get("/api/console/licenses/:clientId/webhooks/:webhookId/deliveries/:deliveryId", async (request) => {
+    const { clientId, webhookId } = await ownWebhook(request);
+    const deliveryId = parseDeliveryId(parseInput(deliveryParam, request.params).deliveryId);
+    return { delivery: await triggers.delivery(clientId, webhookId, deliveryId) };
+  });
+
+  app.post("/api/console/licenses/:clientId/webhooks/:webhookId/test", async (request) => {
+    const { clientId, webhookId } = await ownWebhook(request);
+    return { result: await triggers.sendTest(clientId, webhookId) };
+  });
+
+  /** Re-enables a webhook (a `failed` one above all): status `enabled`, failure count 0. */
+  app.post("/api/console/licenses/:clientId/webhooks/:webhookId/enable", async (request) => {
+    const { clientId, webhookId } = await ownWebhook(request);
+    await triggers.update(clientId, webhookId, { status: "enabled" });
+    const webhook = (await triggers.list(clientId)).find((w) => w.id === webhookId);
+    return { webhook };
   });
 
   // Uploaded brand images: public (the login page and apps load them), immutable, never sniffed.
