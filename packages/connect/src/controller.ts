@@ -22,6 +22,7 @@ import type {
   TokenResponse,
 } from "./types.ts";
 import {
+  applyConfiguration,
   buildEmbedUrl,
   buildLoginUrl,
   handshakeMessages,
@@ -258,9 +259,16 @@ export class ConnectController {
     options.onEvent?.({ type: "opened", mode });
 
     const pkcePromise: Promise<PkcePair | null> = secure ? createPkce() : Promise.resolve(null);
-    const messagesPromise = pkcePromise.then((pkce) => ({
+    // A configuration link cannot be opened as a popup URL (a URL with parameters is a redirect
+    // flow): its stored values are fetched and sent by message instead.
+    const resolved = request.configurationId
+      ? this.configuration(client, request.configurationId).then((c) =>
+          applyConfiguration(c, client, request),
+        )
+      : Promise.resolve({ client, request });
+    const messagesPromise = Promise.all([pkcePromise, resolved]).then(([pkce, r]) => ({
       pkce,
-      ...handshakeMessages(client, request, pkce ?? undefined),
+      ...handshakeMessages(r.client, r.request, pkce ?? undefined),
     }));
     messagesPromise.catch(fail);
     let received = false;
@@ -320,6 +328,23 @@ export class ConnectController {
         if (grace !== null) this.win.clearTimeout(grace);
       });
     }
+  }
+
+  private async configuration(client: ConnectOptions, id: string): Promise<Record<string, unknown>> {
+    const fetchImpl = this.win.fetch?.bind(this.win) ?? globalThis.fetch.bind(globalThis);
+    const response = await fetchImpl(
+      `${issuerUrl(client)}/api/configurations/${encodeURIComponent(id)}`,
+    ).catch((error: unknown) => {
+      throw new ServerError(`The configuration could not be loaded: ${String(error)}`);
+    });
+    const body = (await response.json().catch(() => null)) as {
+      configuration?: { configuration?: unknown };
+    } | null;
+    const configuration = body?.configuration?.configuration;
+    if (!response.ok || configuration === null || typeof configuration !== "object") {
+      throw new ServerError(`Configuration ${id} was not found`, response.status);
+    }
+    return configuration as Record<string, unknown>;
   }
 
   /** A final login message as a result (or a typed error), redeeming the code in secure mode. */

@@ -26,6 +26,7 @@ export {
 export { codeChallenge, createPkce, type PkcePair, randomToken, redeemCode } from "./pkce.ts";
 export * from "./types.ts";
 export {
+  applyConfiguration,
   buildEmbedUrl,
   buildLoginUrl,
   defaultEntryState,

@@ -200,3 +200,54 @@ export function handshakeMessages(
   };
   return { authInit, payload };
 }
+
+function splitList(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === "string" && value !== "")
+    return value
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean);
+  return undefined;
+}
+
+/**
+ * A stored configuration (`GET /api/configurations/:id`, connect-protocol.md §2) as request values,
+ * for popup and embed flows, whose URL cannot carry the id: the request's own values win.
+ */
+export function applyConfiguration(
+  configuration: Record<string, unknown>,
+  client: ConnectClient,
+  request: ConnectRequest,
+): { client: ConnectClient; request: ConnectRequest } {
+  const text = (key: string) => {
+    const value = configuration[key];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  };
+  const powertrains = [
+    ...(splitList(configuration.powertrainTypes) ?? []),
+    ...(splitList(configuration.powerTrainTypes) ?? []),
+  ];
+  const fromConfig: ConnectRequest = {
+    entryState: text("entryState") as ConnectRequest["entryState"],
+    permissionTemplateId: text("permissionTemplateId"),
+    permissions: text("permissions"),
+    vehicles: splitList(configuration.vehicles),
+    vehicleMakes: splitList(configuration.vehicleMakes),
+    powertrainTypes: powertrains.length > 0 ? powertrains : undefined,
+    onboarding: splitList(configuration.onboarding),
+    expirationDate: text("expirationDate"),
+    utm: text("utm"),
+    brandName: text("brandName"),
+    tosUrl: text("tosUrl"),
+    privacyPolicyUrl: text("privacyPolicyUrl"),
+    altTitle: configuration.altTitle === true || configuration.altTitle === "true",
+    cloudEvent: text("cloudEvent"),
+  };
+  const merged: ConnectRequest = { ...fromConfig };
+  for (const [key, value] of Object.entries(request)) {
+    if (value !== undefined && key !== "configurationId") (merged as Record<string, unknown>)[key] = value;
+  }
+  const redirectUri = client.redirectUri ?? text("redirectUri");
+  return { client: { ...client, ...(redirectUri ? { redirectUri } : {}) }, request: merged };
+}
