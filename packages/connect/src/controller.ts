@@ -183,7 +183,10 @@ export class ConnectController {
 
   /** Ends the running attempt (its promise rejects with code `cancelled`); no-op when idle. */
   cancel(): void {
-    this.attempt?.cancel(new ConnectError("cancelled", "The sign-in was cancelled"));
+    const attempt = this.attempt;
+    if (attempt === null) return;
+    attempt.cancel(new ConnectError("cancelled", "The sign-in was cancelled"));
+    if (attempt.popup !== null && !attempt.popup.closed) attempt.popup.close();
   }
 
   private async redirect(
@@ -224,6 +227,7 @@ export class ConnectController {
     fail: (error: unknown) => void,
   ): void {
     const mode = options.mode as "popup" | "embed";
+    let abandoned = false;
     const origin = loginOrigin(client);
     const secure = client.secure !== false;
     // The popup must open inside the click's user activation: before any await.
@@ -239,8 +243,10 @@ export class ConnectController {
       }
       attempt.popup = popup;
       target = () => popup;
+      // An abandoned attempt (timed out, cancelled) closes its popup; after a result the login app
+      // shows its success screen and closes itself.
       cleanups.push(() => {
-        if (!popup.closed) popup.close();
+        if (abandoned && !popup.closed) popup.close();
       });
     } else {
       const container = options.container;
@@ -310,7 +316,9 @@ export class ConnectController {
 
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timer = this.win.setTimeout(() => {
-      if (!received) fail(new TimeoutError(timeoutMs));
+      if (received) return;
+      abandoned = true;
+      fail(new TimeoutError(timeoutMs));
     }, timeoutMs);
     cleanups.push(() => this.win.clearTimeout(timer));
 
