@@ -79,6 +79,7 @@ afterEach(() => {
   resetDimoSDK();
   resetSession();
   resetRedirectResult();
+  // biome-ignore lint/suspicious/noDocumentCookie: clears the cookie the SDK under test wrote
   document.cookie = "dimo_auth_token=; Max-Age=0; path=/";
   localStorage.clear();
   window.history.replaceState(null, "", "/");
