@@ -69,21 +69,37 @@ beforeAll(async () => {
     port: await freePort(),
     env: { KEYFOB_SMTP_URL: mail.url, KEYFOB_RATE_LIMIT_EMAIL_CODES: "off" },
   });
-  const seeded = await runCli(["seed", "--demo", "--json", "--history-days", "1"], server.env);
-  expect(seeded.code, seeded.stderr).toBe(0);
-  demo = JSON.parse(seeded.stdout) as DemoData;
-
-  // The example app is a third party with its own license, redirect URI and embedding allowed.
+  // The example app is a third party with its own license, redirect URI and embedding allowed
+  // (created while the demo data is seeded: each CLI run takes a while).
   const appPort = await freePort();
   const appUrl = `http://localhost:${appPort}/`;
-  const created = await runCli(
-    ["license", "create", "--alias", "Fleet Glance", "--redirect-uri", appUrl, "--json"],
-    server.env,
-  );
-  expect(created.code, created.stderr).toBe(0);
-  const license = JSON.parse(created.stdout) as { clientId: string; apiKey: string };
-  const settings = await runCli(["license", "settings", license.clientId, "--embed", "on"], server.env);
-  expect(settings.code, settings.stderr).toBe(0);
+  const ownLicense = async (): Promise<{ clientId: string; apiKey: string }> => {
+    const created = await runCli(
+      [
+        "license",
+        "create",
+        "--alias",
+        "Fleet Glance",
+        "--owner",
+        "fleet-glance@example.com",
+        "--redirect-uri",
+        appUrl,
+        "--json",
+      ],
+      server.env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const license = JSON.parse(created.stdout) as { clientId: string; apiKey: string };
+    const settings = await runCli(["license", "settings", license.clientId, "--embed", "on"], server.env);
+    expect(settings.code, settings.stderr).toBe(0);
+    return license;
+  };
+  const [seeded, license] = await Promise.all([
+    runCli(["seed", "--demo", "--json", "--history-days", "1"], server.env),
+    ownLicense(),
+  ]);
+  expect(seeded.code, seeded.stderr).toBe(0);
+  demo = JSON.parse(seeded.stdout) as DemoData;
 
   app = await startApp({
     keyfobUrl: server.url,
@@ -96,7 +112,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   page = await context.newPage();
-}, 180_000);
+}, 300_000);
 
 afterEach(async (ctx) => {
   await screenshotOnFailure(ctx.task, JOURNEY, browser);
