@@ -183,6 +183,70 @@ describe("popup attempts", () => {
   });
 });
 
+describe("configuration links in a popup", () => {
+  it("fetches the stored configuration and sends its values by message, the request's own winning", async () => {
+    const { win, popup, send } = fakeWindow();
+    win.fetch.mockResolvedValue(
+      new Response(
+        JSON.stringify({
+          configuration: {
+            id: "cfg",
+            configuration: {
+              redirectUri: "https://app.example/cb",
+              entryState: "VEHICLE_MANAGER",
+              permissionTemplateId: "1",
+              vehicleMakes: "Toyota, Honda",
+              powerTrainTypes: "BEV",
+              utm: "utm_source=config",
+            },
+          },
+        }),
+        { status: 200 },
+      ),
+    );
+    const controller = new ConnectController(win);
+    const result = controller.start(
+      { clientId: client.clientId, loginUrl: LOGIN, secure: false },
+      { configurationId: "cfg", utm: "utm_source=button" },
+      { mode: "popup" },
+    );
+    expect(win.open).toHaveBeenCalledWith(LOGIN, "_blank", "width=500,height=600");
+    expect(String(win.fetch.mock.calls[0]?.[0])).toBe(`${LOGIN}/api/configurations/cfg`);
+    send({ eventType: "READY", mode: "popup" });
+    await vi.waitFor(() => expect(popup?.postMessage).toHaveBeenCalledTimes(1));
+    expect(popup?.postMessage.mock.calls[0]?.[0]).toMatchObject({
+      eventType: "AUTH_INIT",
+      redirectUri: "https://app.example/cb",
+      entryState: "VEHICLE_MANAGER",
+    });
+    send({ eventType: "SHARE_VEHICLES_DATA", mode: "popup" });
+    await vi.waitFor(() => expect(popup?.postMessage).toHaveBeenCalledTimes(2));
+    expect(popup?.postMessage.mock.calls[1]?.[0]).toEqual({
+      eventType: "SHARE_VEHICLES_DATA",
+      permissionTemplateId: "1",
+      permissions: "11111100",
+      vehicleMakes: ["Toyota", "Honda"],
+      powertrainTypes: ["BEV"],
+      utm: "utm_source=button",
+    });
+    send({ eventType: "authResponse", mode: "popup", token: "jwt" });
+    await expect(result).resolves.toMatchObject({ token: "jwt" });
+  });
+
+  it("reports an unknown configuration as a server error", async () => {
+    const { win } = fakeWindow();
+    win.fetch.mockResolvedValue(
+      new Response(JSON.stringify({ error: "Configuration not found" }), { status: 404 }),
+    );
+    const controller = new ConnectController(win);
+    const error = await controller
+      .start({ ...client, secure: false }, { configurationId: "nope" }, { mode: "popup" })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "server_error" });
+    expect(win.open.mock.results[0]?.value.closed).toBe(true);
+  });
+});
+
 describe("secure mode", () => {
   it("sends state and an S256 challenge, checks the state, and redeems the code with the verifier", async () => {
     const { win, popup, send } = fakeWindow();

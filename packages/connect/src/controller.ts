@@ -276,7 +276,11 @@ export class ConnectController {
       pkce,
       ...handshakeMessages(r.client, r.request, pkce ?? undefined),
     }));
-    messagesPromise.catch(fail);
+    messagesPromise.catch((error: unknown) => {
+      // Nothing can be sent to the login window: it would wait in vain.
+      abandoned = true;
+      fail(error);
+    });
     let received = false;
 
     const post = (message: Record<string, unknown>): void => {
