@@ -7,7 +7,7 @@
 # Exits non-zero when anything failed or no tests ran. Nothing is printed after the summary line.
 #
 # Env knobs: KEYFOB_TEST_PG_PORT (default 54329), KEYFOB_VITEST_TIMEOUT (seconds per Vitest run,
-# default 540), KEYFOB_TEST_SKIP_CHECKS=1 (skip lint/typecheck, for quick local runs).
+# default 1500), KEYFOB_TEST_SKIP_CHECKS=1 (skip lint/typecheck, for quick local runs).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +17,7 @@ cd "$ROOT" || exit 1
 source "$ROOT/scripts/pg-test-cluster.sh"
 
 RESULTS="$ROOT/.test-results"
-VITEST_TIMEOUT="${KEYFOB_VITEST_TIMEOUT:-540}"
+VITEST_TIMEOUT="${KEYFOB_VITEST_TIMEOUT:-1500}"
 SUMMARY_ARGS=()
 
 CHILD_PID=""
@@ -103,7 +103,7 @@ section "browser (Debian chromium)"
 ensure_chromium && "${KEYFOB_CHROMIUM_PATH:-/usr/bin/chromium}" --version
 
 # The web apps the server serves and the end-to-end tests load are built once, before the tests.
-run_check "build web apps" npm run build -w @keyfob/login -w @keyfob/example-official-sdk-app -w @keyfob/example-react-app
+run_check "build web apps" npm run build -w @keyfob/login -w @keyfob/console -w @keyfob/example-official-sdk-app -w @keyfob/example-react-app
 
 if [ "${KEYFOB_TEST_SKIP_CHECKS:-0}" != 1 ]; then
   run_check "lint (biome ci)" npx biome ci --colors=off .

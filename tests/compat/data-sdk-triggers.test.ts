@@ -154,7 +154,7 @@ describe("data-sdk 1.6.0 vehicleTriggers against Keyfob", () => {
     expect(view).toMatchObject({ condition: "valueNumber > 110", description: "Faster" });
   });
 
-  it("delivers signed events to the registered target", async () => {
+  it("delivers signed events to the registered target", { timeout: 90_000 }, async () => {
     const [first] = shared() as [number];
     const res = await fetch(`${server.url}/v1/ingest`, {
       method: "POST",
@@ -168,7 +168,7 @@ describe("data-sdk 1.6.0 vehicleTriggers against Keyfob", () => {
       }),
     });
     expect(res.status).toBe(200);
-    const [delivery] = await until("a delivery", 20_000, () => {
+    const [delivery] = await until("a delivery", 60_000, () => {
       const got = receiver.deliveries(webhookId);
       return got.length > 0 ? got : undefined;
     });

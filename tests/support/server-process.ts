@@ -22,7 +22,8 @@ const mainTs = path.join(repoRoot, "packages/server/src/main.ts");
 /** A fixed 43-character (32 bytes, base64url) installation secret for test servers on PostgreSQL. */
 export const TEST_SECRET = "a2V5Zm9iLXRlc3Qtc2VjcmV0LW5vdC1mb3ItcHJvZA";
 
-const READY_TIMEOUT_MS = 30_000;
+// Generous: on a loaded two-core machine (two workers, browsers, PostgreSQL) a cold start can take long.
+const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 10_000;
 const MAX_LOG_CHARS = 2_000_000;
 

@@ -21,6 +21,10 @@ import { SigningKeyStore } from "./modules/auth/signing-keys.ts";
 import { AuthorizationCodes } from "./modules/connect/codes.ts";
 import { loginApp, tokenEndpoint } from "./modules/connect/routes.ts";
 import { ConnectService } from "./modules/connect/service.ts";
+import { BrandImageService } from "./modules/console/images.ts";
+import { consolePages } from "./modules/console/pages.ts";
+import { consoleRoutes } from "./modules/console/routes.ts";
+import { SharedVehicles } from "./modules/console/shared-vehicles.ts";
 import { grantRoutes } from "./modules/grants/routes.ts";
 import { GrantService } from "./modules/grants/service.ts";
 import { identityRoutes } from "./modules/identity/routes.ts";
@@ -64,6 +68,8 @@ export interface Services {
   configurations: ConfigurationService;
   brands: BrandService;
   licenseSettings: LicenseSettingsService;
+  /** Logos and icons uploaded in the developer console (console module). */
+  brandImages: BrandImageService;
   /** Sign-in: sessions, email codes, passkeys, and where mail goes. */
   sessions: SessionService;
   emailCodes: EmailCodeService;
@@ -129,6 +135,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
   const configurations = new ConfigurationService(store.db, licenses, now);
   const brands = new BrandService(store.db, licenses, now);
   const licenseSettings = new LicenseSettingsService(store.db, licenses, now);
+  const brandImages = new BrandImageService(store.db, now);
   const sessions = new SessionService(store.db, now);
   const outbox = config.smtpUrl
     ? undefined
@@ -189,6 +196,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
     configurations,
     brands,
     licenseSettings,
+    brandImages,
     sessions,
     emailCodes,
     passkeys,
@@ -253,20 +261,41 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   services.outbox?.setLog(app.log.child({ module: "mail" }));
   services.connect.setLog(app.log.child({ module: "connect" }));
   services.authorizationCodes.setLog(app.log.child({ module: "connect" }));
+  const login = new LoginSessions({
+    sessions: services.sessions,
+    accounts: services.accounts,
+    passkeys: services.passkeys,
+    cookies: cookiePolicy(config.loginUrl),
+  });
+  const loginOrigin = new URL(config.loginUrl).origin;
   await app.register(loginApp, {
     connect: services.connect,
     accounts: services.accounts,
     emailCodes: services.emailCodes,
     passkeys: services.passkeys,
-    login: new LoginSessions({
-      sessions: services.sessions,
-      accounts: services.accounts,
-      passkeys: services.passkeys,
-      cookies: cookiePolicy(config.loginUrl),
-    }),
-    loginOrigin: new URL(config.loginUrl).origin,
+    login,
+    loginOrigin,
     outbox: config.embedded ? services.outbox : undefined,
   });
+  // The developer console at /console: the same accounts, session and CSRF as the login app.
+  await app.register(consoleRoutes, {
+    licenses: services.licenses,
+    configurations: services.configurations,
+    brands: services.brands,
+    licenseSettings: services.licenseSettings,
+    images: services.brandImages,
+    sharedVehicles: new SharedVehicles({
+      vehicles: services.vehicles,
+      grants: services.grants,
+      signals: services.signals,
+    }),
+    login,
+    loginOrigin,
+    publicUrl: config.publicUrl,
+    loginUrl: config.loginUrl,
+    platformName: config.platformName,
+  });
+  await app.register(consolePages);
   await app.register(tokenEndpoint, {
     codes: services.authorizationCodes,
     issueUserJwt: (input) => services.developerAuth.issueUserJwt(input),

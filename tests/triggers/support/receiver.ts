@@ -7,12 +7,12 @@ import { Webhook } from "standardwebhooks";
 import { freePort } from "../../support/server-process.ts";
 
 /**
- * The test side of the HTTPS receiver process (receiver-process.ts): a self-signed certificate for
+ * The test side of the HTTPS receiver process (receiver-process.mjs): a self-signed certificate for
  * `localhost` and 127.0.0.1 made with the machine's openssl (node:crypto cannot write X.509), the
  * process, started and stopped on a fixed port, and what it logged.
  */
 
-const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "receiver-process.ts");
+const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "receiver-process.mjs");
 
 export interface Certificate {
   dir: string;
@@ -82,7 +82,7 @@ export async function httpsReceiver(cert: Certificate, token = "verify-me"): Pro
     origin: `https://localhost:${port}`,
     running: false,
     async start() {
-      const proc = spawn(process.execPath, ["--import", "tsx", script], {
+      const proc = spawn(process.execPath, [script], {
         env: {
           ...process.env,
           RECEIVER_PORT: String(port),

@@ -44,6 +44,7 @@ export function registerStartCommand(program: Command): void {
           "",
           `Keyfob is running (${services.store.engine}${config.embedded ? `, ${config.databaseUrl.slice(7)}` : ""}).`,
           `  Login app            ${config.loginUrl}/`,
+          `  Developer console    ${config.loginUrl}/console`,
           `  Identity GraphQL     ${p}/identity/query`,
           `  Telemetry GraphQL    ${p}/telemetry/query`,
           `  Signal ingestion     ${p}/v1/ingest`,

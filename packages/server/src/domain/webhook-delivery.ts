@@ -20,6 +20,7 @@ export function cooldownElapsed(
 /**
  * Offsets of the attempts from the first one: +0 s, 30 s, 2 min, 10 min, 1 h, 6 h, 24 h; after the
  * last, a delivery is dead. `KEYFOB_WEBHOOK_RETRY_SCHEDULE` replaces it (tests shrink it).
+ * Each retry waits the gap to the next offset (see nextAttemptAt).
  */
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = Object.freeze([
   0, 30_000, 120_000, 600_000, 3_600_000, 21_600_000, 86_400_000,
@@ -43,37 +44,34 @@ export function attemptVerdict(status: number | undefined): AttemptVerdict {
 }
 
 /**
- * When attempt number `attemptsMade + 1` is due, or undefined when the schedule is exhausted (the
- * delivery is dead). The offset counts from the first attempt and is jittered by ±RETRY_JITTER;
- * a time already past (a long outage, a slow attempt) is due at once.
+ * When attempt number `attemptsMade + 1` is due, after a failed attempt that ended at `now`, or
+ * undefined when the schedule is exhausted (the delivery is dead). The wait is the gap between the
+ * two attempts' offsets, jittered by ±RETRY_JITTER: on time, the attempts land on the schedule's
+ * offsets; after the sender itself was down, the remaining retries keep their spacing instead of
+ * firing in a burst that would exhaust the schedule before the receiver is back.
  */
 export function nextAttemptAt(
   schedule: readonly number[],
   attemptsMade: number,
-  firstAttemptAt: number,
   now: number,
   random: () => number = Math.random,
 ): number | undefined {
   const offset = schedule[attemptsMade];
-  if (offset === undefined) return undefined;
+  const previous = schedule[attemptsMade - 1];
+  if (offset === undefined || previous === undefined) return undefined;
   const jitter = 1 + (random() * 2 - 1) * RETRY_JITTER;
-  return Math.max(now, Math.round(firstAttemptAt + offset * jitter));
+  return now + Math.round((offset - previous) * jitter);
 }
 
 export class RetryScheduleError extends Error {}
 
-/**
- * Checks a schedule: at least one attempt, the first at offset 0, offsets ascending and each at
- * least 25 % past the one before (so jitter never swaps two attempts).
- */
+/** Checks a schedule: at least one attempt, the first at offset 0, then strictly ascending offsets. */
 export function validateRetrySchedule(schedule: readonly number[]): readonly number[] {
   if (schedule.length === 0) throw new RetryScheduleError("at least one attempt");
   if (schedule[0] !== 0) throw new RetryScheduleError("the first attempt is at 0");
   for (let i = 1; i < schedule.length; i++) {
-    const prev = schedule[i - 1]!;
     const cur = schedule[i]!;
-    if (!Number.isFinite(cur) || cur <= 0 || cur * (1 - RETRY_JITTER) <= prev * (1 + RETRY_JITTER))
-      throw new RetryScheduleError("offsets must grow by more than half each step (jitter is ±20 %)");
+    if (!Number.isFinite(cur) || cur <= schedule[i - 1]!) throw new RetryScheduleError("offsets must ascend");
   }
   return schedule;
 }

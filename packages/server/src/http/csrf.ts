@@ -3,15 +3,18 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fast
 import { apiError } from "./api-error.ts";
 import { sendError } from "./errors.ts";
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /**
- * CSRF protection of the login app's private API (docs/login-api.md): every `POST /api/...` needs
+ * CSRF protection of the login app's and the console's private API (docs/login-api.md): every
+ * state-changing request (`POST`, `PUT`, `PATCH`, `DELETE` under `/api/...`) needs
  * the header `x-csrf-token` equal to the CSRF cookie (double submit), and, when the browser sends
  * `Origin`, that origin must be the login origin. Otherwise 403 `{code: "csrf"}`.
  * Needs @fastify/cookie on the same instance (the cookie is read from `request.cookies`).
  */
 export function csrfGuard(options: { loginOrigin: string; cookieName: string }) {
   return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    if (request.method !== "POST" || !request.url.startsWith("/api/")) {
+    if (SAFE_METHODS.has(request.method) || !request.url.startsWith("/api/")) {
       done();
       return;
     }

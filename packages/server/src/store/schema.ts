@@ -20,6 +20,7 @@ export interface Database {
   configurations: ConfigurationsTable;
   brands: BrandsTable;
   license_settings: LicenseSettingsTable;
+  brand_images: BrandImagesTable;
   // connect
   connect_flows: ConnectFlowsTable;
   authorization_codes: AuthorizationCodesTable;
@@ -164,6 +165,15 @@ export interface BrandsTable {
   is_default: number;
   created_at: number;
   updated_at: number;
+}
+
+/** A logo or icon uploaded in the console, by content id (base64 bytes, sniffed type). */
+export interface BrandImagesTable {
+  cid: string;
+  content_type: string;
+  size: number;
+  body_base64: string;
+  created_at: number;
 }
 
 /** Per-license login settings (security.md §2); no row = the defaults. */
@@ -422,6 +432,8 @@ export interface WebhookDeliveriesTable {
   kind: string;
   payload: string;
   status: string;
+  /** 1 for the oldest pending row of its (webhook, vehicle) pair: the one a worker may take. */
+  is_head: number;
   attempts: number;
   next_attempt_at: number | null;
   first_attempt_at: number | null;

@@ -27,6 +27,18 @@ export interface AccountRoutesOptions {
   outbox?: DevOutbox;
 }
 
+/**
+ * The developer console signs in with the same accounts and email codes, outside any Connect flow:
+ * it names this reserved `flowId`, and the code is bound to it (a code sent for the console works
+ * only there, and one sent for a flow never works in the console).
+ */
+export const CONSOLE_SIGN_IN = "console";
+const CONSOLE_FLOW = {
+  clientId: "console",
+  mode: "redirect",
+  appName: "the developer console",
+} as const;
+
 const flowId = z.string().min(1).max(64);
 const email = z.string().max(320);
 const sessionQuery = z.object({ mode: z.string().max(16).optional() }).loose();
@@ -55,6 +67,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
   const { accounts, emailCodes, passkeys, login, flows } = options;
 
   const requireFlow = async (id: string) => {
+    if (id === CONSOLE_SIGN_IN) return CONSOLE_FLOW;
     const flow = await flows.describe(id);
     if (!flow) throw apiError(404, "flowNotFound", "This sign-in has expired. Start again from the app.");
     return flow;
@@ -109,7 +122,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (ap
     const existing = await accounts.findByEmail(proven.email);
     const user = existing ?? (await accounts.ensure(proven.email));
     await login.signIn(request, reply, user, flow.mode === "embed");
-    await flows.attachUser(body.flowId, user.id);
+    if (body.flowId !== CONSOLE_SIGN_IN) await flows.attachUser(body.flowId, user.id);
     return { user: await login.view(user), newAccount: !existing };
   });
 

@@ -90,12 +90,18 @@ export class BrandService {
   async update(id: string, patch: Partial<BrandInput>): Promise<Brand> {
     const brand = await this.get(id);
     if (!brand) throw notFoundError(`No brand ${id}.`);
-    const merged = checkInput({
+    // Only URLs given now are checked: a stored one may be an uploaded image on this server (setImage).
+    const checked = checkInput({
       name: patch.name ?? brand.name,
-      logoUrl: patch.logoUrl === undefined ? brand.logoUrl : patch.logoUrl,
-      iconUrl: patch.iconUrl === undefined ? brand.iconUrl : patch.iconUrl,
+      logoUrl: patch.logoUrl,
+      iconUrl: patch.iconUrl,
       primaryColor: patch.primaryColor === undefined ? brand.primaryColor : patch.primaryColor,
     });
+    const merged = {
+      ...checked,
+      logoUrl: patch.logoUrl === undefined ? brand.logoUrl : patch.logoUrl,
+      iconUrl: patch.iconUrl === undefined ? brand.iconUrl : patch.iconUrl,
+    };
     if (merged.name.toLowerCase() !== brand.name.toLowerCase()) {
       const clash = (await this.list(brand.clientId)).some(
         (b) => b.id !== id && b.name.toLowerCase() === merged.name.toLowerCase(),
@@ -116,6 +122,9 @@ export class BrandService {
           name_key: merged.name.toLowerCase(),
           logo_url: merged.logoUrl ?? null,
           icon_url: merged.iconUrl ?? null,
+          // A URL set by hand replaces an uploaded image.
+          ...(patch.logoUrl === undefined ? {} : { logo_cid: null }),
+          ...(patch.iconUrl === undefined ? {} : { icon_cid: null }),
           primary_color: merged.primaryColor ?? null,
           ...(patch.isDefault === undefined ? {} : { is_default: patch.isDefault ? 1 : 0 }),
           updated_at: this.now(),
@@ -123,6 +132,29 @@ export class BrandService {
         .where("id", "=", id)
         .execute();
     });
+    return (await this.get(id))!;
+  }
+
+  /**
+   * Sets (or with null clears) an uploaded logo or icon: its content id and the URL this server
+   * serves it at (`/brand-images/:cid`, which may be plain http on a development installation).
+   */
+  async setImage(
+    id: string,
+    kind: "logo" | "icon",
+    image: { cid: string; url: string } | null,
+  ): Promise<Brand> {
+    const brand = await this.get(id);
+    if (!brand) throw notFoundError(`No brand ${id}.`);
+    const values =
+      kind === "logo"
+        ? { logo_cid: image?.cid ?? null, logo_url: image?.url ?? null }
+        : { icon_cid: image?.cid ?? null, icon_url: image?.url ?? null };
+    await this.db
+      .updateTable("brands")
+      .set({ ...values, updated_at: this.now() })
+      .where("id", "=", id)
+      .execute();
     return (await this.get(id))!;
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Kysely, Selectable } from "kysely";
 import type { PrivilegeId } from "../../domain/privileges.ts";
 import type { TargetPolicy } from "../../domain/ssrf.ts";
@@ -23,6 +24,8 @@ export const DELIVERY_TIMEOUT_MS = 30_000;
 const LEASE_MS = 2 * DELIVERY_TIMEOUT_MS;
 const RETENTION_MS = 30 * 86_400_000;
 const PRUNE_INTERVAL_MS = 3_600_000;
+/** Webhook rows are read once per this long (and again at once after any change, see `forget`). */
+const WEBHOOK_CACHE_MS = 2_000;
 
 export interface WorkerLogger {
   debug(obj: object, msg: string): void;
@@ -40,6 +43,8 @@ export interface DeliveryWorkerDeps {
   mayDeliver(clientId: string, tokenId: number, privileges: readonly PrivilegeId[]): Promise<boolean>;
   /** Called when a grant no longer covers a subscription: unsubscribe the vehicle. */
   onRevoked(webhookId: string, tokenId: number): Promise<void>;
+  /** Called after an attempt changed the webhook's failure counter or status (tell the other replicas). */
+  onWebhookChanged?(webhookId: string): Promise<void>;
   policy: TargetPolicy;
   resolve?: HostResolver;
   retryScheduleMs: readonly number[];
@@ -69,16 +74,42 @@ export class DeliveryWorker {
   private logger: WorkerLogger;
   private readonly concurrency: number;
   private readonly inFlight = new Map<number, Promise<void>>();
-  private stopping = new AbortController();
+  private stopping = this.controller();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private pumping = false;
+  private pumpRun: Promise<void> | undefined;
   private pumpAgain = false;
   private lastPrune = 0;
+  private wakeScheduled = false;
+  private webhooks = new Map<string, { row: Selectable<WebhooksTable> | undefined; at: number }>();
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     this.logger = deps.logger ?? quiet;
     this.concurrency = deps.concurrency ?? 16;
+  }
+
+  /** Drops cached webhook rows (one, or all): the next attempt reads them again. */
+  forget(webhookId?: string): void {
+    if (webhookId === undefined) this.webhooks = new Map();
+    else this.webhooks.delete(webhookId);
+  }
+
+  private async webhook(id: string): Promise<Selectable<WebhooksTable> | undefined> {
+    const now = performance.now();
+    const hit = this.webhooks.get(id);
+    if (hit && now - hit.at < WEBHOOK_CACHE_MS) return hit.row;
+    const row = await this.deps.db.selectFrom("webhooks").selectAll().where("id", "=", id).executeTakeFirst();
+    if (this.webhooks.size > 10_000) this.webhooks = new Map();
+    this.webhooks.set(id, { row, at: now });
+    return row;
+  }
+
+  /** Every attempt in flight listens on it. */
+  private controller(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   setLogger(logger: WorkerLogger): void {
@@ -88,7 +119,7 @@ export class DeliveryWorker {
   /** Starts the loop: deliveries go out as they become due, until `stop`. */
   start(): void {
     if (this.running) return;
-    if (this.stopping.signal.aborted) this.stopping = new AbortController();
+    if (this.stopping.signal.aborted) this.stopping = this.controller();
     this.running = true;
     this.wake();
   }
@@ -102,7 +133,17 @@ export class DeliveryWorker {
     }
     clearTimeout(this.timer);
     this.timer = undefined;
-    void this.pump();
+    this.pumpRun = this.pump();
+  }
+
+  /** Wakes after the current tick, so that attempts finishing together share one claim. */
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
   }
 
   /** Stops claiming, aborts attempts in flight and gives their rows back (they are sent again later). */
@@ -111,12 +152,12 @@ export class DeliveryWorker {
     this.stopping.abort();
     clearTimeout(this.timer);
     this.timer = undefined;
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.inFlight.values(), this.pumpRun]);
   }
 
   /** Claims and delivers what is due now, waiting for every attempt (tests, and the loop's step). */
   async runOnce(): Promise<number> {
-    if (this.stopping.signal.aborted) this.stopping = new AbortController();
+    if (this.stopping.signal.aborted) this.stopping = this.controller();
     let total = 0;
     for (;;) {
       const free = this.concurrency - this.inFlight.size;
@@ -143,7 +184,7 @@ export class DeliveryWorker {
       )
       .finally(() => {
         this.inFlight.delete(seq);
-        if (this.running) this.wake();
+        if (this.running) this.wakeSoon();
       });
     this.inFlight.set(seq, promise);
     return promise;
@@ -165,7 +206,7 @@ export class DeliveryWorker {
       await this.maybePrune();
       if (this.running && this.inFlight.size < this.concurrency) await this.sleepUntilDue();
     } catch (err) {
-      this.logger.error({ err }, "webhook delivery: the outbox could not be read");
+      if (this.running) this.logger.error({ err }, "webhook delivery: the outbox could not be read");
       if (this.running) this.schedule(this.deps.idlePollMs ?? 5_000);
     } finally {
       this.pumping = false;
@@ -184,27 +225,25 @@ export class DeliveryWorker {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.pump();
+      this.pumpRun = this.pump();
     }, ms);
     this.timer.unref();
   }
 
+  /** Hourly (and at start): the 30-day retention of the delivery log, and a check that every pair has a head. */
   private async maybePrune(): Promise<void> {
     const now = this.deps.now();
     if (now - this.lastPrune < PRUNE_INTERVAL_MS) return;
     this.lastPrune = now;
     const pruned = await this.deps.outbox.prune(now - RETENTION_MS);
     if (pruned > 0) this.logger.info({ pruned }, "webhook delivery log: pruned entries older than 30 days");
+    const repaired = await this.deps.outbox.repairHeads();
+    if (repaired > 0) this.logger.warn({ repaired }, "webhook outbox: pairs without a head repaired");
   }
 
   /** One attempt at a claimed row, recorded; returns what became of it. */
   async attempt(row: DeliveryRow): Promise<AttemptOutcome> {
-    const { db } = this.deps;
-    const webhook = await db
-      .selectFrom("webhooks")
-      .selectAll()
-      .where("id", "=", row.webhook_id)
-      .executeTakeFirst();
+    const webhook = await this.webhook(row.webhook_id);
     const tokenId = Number(row.token_id);
     if (!webhook || webhook.status === "deleted" || (webhook.status === "failed" && row.kind === "trigger")) {
       return this.finishWithoutAttempt(row, "cancelled", `the webhook is ${webhook?.status ?? "gone"}`);
@@ -252,19 +291,23 @@ export class DeliveryWorker {
     status: DeliveryStatus,
     error: string,
   ): Promise<AttemptOutcome> {
-    await this.deps.db
-      .updateTable("webhook_deliveries")
-      .set({
-        status,
-        error,
-        next_attempt_at: null,
-        lease_until: null,
-        lease_owner: null,
-        updated_at: this.deps.now(),
-      })
-      .where("seq", "=", row.seq)
-      .where("status", "=", "pending")
-      .execute();
+    await this.deps.db.transaction().execute(async (trx) => {
+      const ended = await trx
+        .updateTable("webhook_deliveries")
+        .set({
+          status,
+          error,
+          next_attempt_at: null,
+          lease_until: null,
+          lease_owner: null,
+          updated_at: this.deps.now(),
+        })
+        .where("seq", "=", row.seq)
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      if (Number(ended.numUpdatedRows) === 1 && row.kind !== "test")
+        await this.deps.outbox.advance(trx, row.webhook_id, Number(row.token_id));
+    });
     return { status, responseStatus: null, latencyMs: null, error };
   }
 
@@ -294,7 +337,7 @@ export class DeliveryWorker {
     let status: DeliveryStatus = verdict === "succeeded" ? "succeeded" : "failed";
     let next: number | null = null;
     if (verdict === "retry") {
-      const at = nextAttemptAt(this.deps.retryScheduleMs, attemptNo, firstAttemptAt, now, this.deps.random);
+      const at = nextAttemptAt(this.deps.retryScheduleMs, attemptNo, now, this.deps.random);
       if (at === undefined) status = "dead";
       else {
         status = "pending";
@@ -303,6 +346,7 @@ export class DeliveryWorker {
     }
 
     let turnedFailed = false;
+    let webhookChanged = false;
     await this.deps.db.transaction().execute(async (trx) => {
       await trx
         .insertInto("webhook_delivery_attempts")
@@ -317,7 +361,7 @@ export class DeliveryWorker {
         })
         .onConflict((oc) => oc.doNothing())
         .execute();
-      await trx
+      const updated = await trx
         .updateTable("webhook_deliveries")
         .set({
           status,
@@ -334,10 +378,15 @@ export class DeliveryWorker {
         .where("seq", "=", row.seq)
         .where("status", "=", "pending")
         .where("lease_owner", "=", this.owner)
-        .execute();
+        .executeTakeFirst();
       if (isTest) return;
+      // The head ended: the next row of its pair takes its place.
+      if (status !== "pending" && Number(updated.numUpdatedRows) === 1)
+        await this.deps.outbox.advance(trx, row.webhook_id, Number(row.token_id));
       if (verdict === "succeeded") {
         // A success resets the counter and revives a failed webhook (§8); usually nothing to change.
+        if (Number(webhook.failure_count) === 0 && webhook.status !== "failed") return;
+        webhookChanged = true;
         await trx
           .updateTable("webhooks")
           .set((eb) => ({
@@ -349,6 +398,7 @@ export class DeliveryWorker {
           .execute();
         return;
       }
+      webhookChanged = true;
       const counted = await trx
         .updateTable("webhooks")
         .set((eb) => ({ failure_count: eb("failure_count", "+", 1) }))
@@ -369,6 +419,10 @@ export class DeliveryWorker {
         turnedFailed = true;
       }
     });
+    if (webhookChanged) {
+      this.forget(webhook.id);
+      await this.deps.onWebhookChanged?.(webhook.id);
+    }
     if (turnedFailed)
       this.logger.warn(
         { webhook: webhook.id, failures: this.deps.maxFailures },

@@ -196,6 +196,33 @@ describe("order per (webhook, vehicle) (§9.3)", () => {
     expect(receiver.deliveries()[0]!.headers["webhook-id"]).toBe(claimed!.id);
   });
 
+  it("re-queues a finished delivery behind the pair's current head, and repairs a pair without a head", async () => {
+    receiver.respond((req, res) =>
+      res.writeHead(JSON.parse(req.body).data.signal.value === 101 ? 404 : 204).end(),
+    );
+    await speeding(fleet.shared[0], 101);
+    await worker().runOnce();
+    const [failed] = await log();
+    expect(failed).toMatchObject({ status: "failed" });
+    receiver.respond((_req, res) => res.writeHead(204).end());
+    await speeding(fleet.shared[0], 102);
+    expect(
+      (await api(ctx, fleet, "POST", `/v1/webhooks/${webhookId}/deliveries/${failed.id}/retry`)).status,
+    ).toBe(200);
+    await worker().runOnce();
+    // 102 was the head when 101 came back: 101 goes right after it.
+    expect(receivedValues()).toEqual([101, 102, 101]);
+
+    await speeding(fleet.shared[0], 103);
+    await speeding(fleet.shared[0], 104);
+    const db = ctx.services.store.db;
+    await db.updateTable("webhook_deliveries").set({ is_head: 0 }).execute();
+    expect(await worker().runOnce()).toBe(0);
+    expect(await ctx.services.triggers.outbox.repairHeads()).toBe(1);
+    await worker().runOnce();
+    expect(receivedValues()).toEqual([101, 102, 101, 103, 104]);
+  });
+
   it("never gives one row to two claimers at once", async () => {
     for (let i = 0; i < 12; i++) await speeding(fleet.shared[i % 2]);
     const outbox = ctx.services.triggers.outbox;

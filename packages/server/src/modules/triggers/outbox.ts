@@ -1,19 +1,26 @@
-import type { Insertable, Kysely, Selectable } from "kysely";
+import { type ExpressionBuilder, type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import { isPostgres } from "../../store/engine.ts";
 import type { Database, WebhookDeliveriesTable } from "../../store/schema.ts";
 import type { DeliveryStatus } from "./model.ts";
 
 /**
  * The delivery outbox (vehicle-triggers.md §9.3): rows are written in the transaction that decided
- * them (evaluation) and taken by a worker with a lease. A worker only ever takes the oldest pending
- * row of a (webhook, vehicle) pair, so a pair's rows go out one after the other, in order; a lease
- * that runs out (a crashed worker) makes the row claimable again, under the same id — delivery is
- * at least once. On PostgreSQL the claim locks its candidates with FOR UPDATE SKIP LOCKED, so
- * replicas claiming at the same moment never take the same row.
+ * them (evaluation) and taken by a worker with a lease. A worker only ever takes the head of a
+ * (webhook, vehicle) pair — its oldest pending row, flagged `is_head` — so a pair's rows go out one
+ * after the other, in order; when a head ends (succeeded, failed, dead, cancelled) the next pending
+ * row of its pair becomes the head in the same transaction. A lease that runs out (a crashed
+ * worker) makes the row claimable again, under the same id: delivery is at least once. On
+ * PostgreSQL the claim locks its candidates with FOR UPDATE SKIP LOCKED, so replicas claiming at
+ * the same moment never take the same row, and head changes of a pair queue on the pair's
+ * `trigger_state` row, which evaluation also locks before it adds to the pair.
  */
 
 export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
-export type NewDelivery = Omit<Insertable<WebhookDeliveriesTable>, "seq">;
+export type NewDelivery = Omit<Insertable<WebhookDeliveriesTable>, "seq" | "is_head">;
+
+// Literals, not parameters, so that SQLite can use the partial indexes (see 0004_triggers).
+const PENDING = sql.lit("pending");
+const HEAD = sql.lit(1);
 
 export const FINAL_STATUSES: readonly DeliveryStatus[] = ["succeeded", "failed", "dead", "cancelled"];
 
@@ -27,16 +34,35 @@ export class Outbox {
     this.postgres = isPostgres(db);
   }
 
-  /** Inserts rows (in `trx` when given), in order: their seq orders each pair. */
+  /**
+   * Inserts rows (in `trx` when given), in order: their seq orders each pair. The first row of a
+   * pair with nothing pending is its head. Trigger rows go in after the pair's `trigger_state` row
+   * was locked (evaluation upserts it first); test rows are heads of their own.
+   */
   async insert(rows: NewDelivery[], trx: Kysely<Database> = this.db): Promise<DeliveryRow[]> {
     if (rows.length === 0) return [];
+    const headed = new Set<string>();
+    const values: Array<NewDelivery & { is_head: number }> = [];
+    for (const row of rows) {
+      if (row.kind === "test") {
+        values.push({ ...row, is_head: 1 });
+        continue;
+      }
+      const pair = `${row.webhook_id}\n${row.token_id}`;
+      let head = 0;
+      if (!headed.has(pair)) {
+        headed.add(pair);
+        head = (await this.hasPending(trx, row.webhook_id, Number(row.token_id))) ? 0 : 1;
+      }
+      values.push({ ...row, is_head: head });
+    }
     const out: DeliveryRow[] = [];
-    // One statement per 500 rows: 16 columns stay far below both engines' parameter limits.
-    for (let i = 0; i < rows.length; i += 500) {
+    // One statement per 500 rows: 17 columns stay far below both engines' parameter limits.
+    for (let i = 0; i < values.length; i += 500) {
       out.push(
         ...(await trx
           .insertInto("webhook_deliveries")
-          .values(rows.slice(i, i + 500))
+          .values(values.slice(i, i + 500))
           .returningAll()
           .execute()),
       );
@@ -44,19 +70,78 @@ export class Outbox {
     return out;
   }
 
+  private async hasPending(trx: Kysely<Database>, webhookId: string, tokenId: number): Promise<boolean> {
+    const row = await trx
+      .selectFrom("webhook_deliveries")
+      .select("seq")
+      .where("webhook_id", "=", webhookId)
+      .where("token_id", "=", tokenId)
+      .where("status", "=", PENDING)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /**
-   * Takes up to `limit` due rows, each the oldest pending row of its pair and not leased, and
-   * leases them to `owner` until now + leaseMs.
+   * After a pair's head ended (in `trx`, with the row already updated): its oldest pending row, if
+   * any and if the pair has no head, becomes the head. On PostgreSQL the pair's `trigger_state` row
+   * is locked first, so an evaluation adding to the pair at the same moment waits and then sees the
+   * new head (or none).
    */
+  async advance(trx: Kysely<Database>, webhookId: string, tokenId: number): Promise<void> {
+    if (this.postgres)
+      await trx
+        .selectFrom("trigger_state")
+        .select("webhook_id")
+        .where("webhook_id", "=", webhookId)
+        .where("token_id", "=", tokenId)
+        .forUpdate()
+        .execute();
+    const pending = (eb: ExpressionBuilder<Database, "webhook_deliveries">) =>
+      eb
+        .selectFrom("webhook_deliveries as p")
+        .where("p.webhook_id", "=", webhookId)
+        .where("p.token_id", "=", tokenId)
+        .where("p.status", "=", PENDING);
+    await trx
+      .updateTable("webhook_deliveries")
+      .set({ is_head: 1 })
+      .where("seq", "=", (eb) => pending(eb).select((e) => e.fn.min("p.seq").as("seq")))
+      .where((eb) => eb.not(eb.exists(pending(eb).select("p.seq").where("p.is_head", "=", HEAD))))
+      .execute();
+  }
+
+  /**
+   * Heads for pairs that have pending rows but none flagged (defence in depth: nothing should leave
+   * a pair so, but a stuck pair would never be delivered). Cheap enough to run now and then.
+   */
+  async repairHeads(): Promise<number> {
+    const result = await this.db
+      .updateTable("webhook_deliveries")
+      .set({ is_head: 1 })
+      .where("status", "=", PENDING)
+      .where("seq", "in", (eb) =>
+        eb
+          .selectFrom("webhook_deliveries as m")
+          .select((e) => e.fn.min("m.seq").as("seq"))
+          .where("m.status", "=", PENDING)
+          .groupBy(["m.webhook_id", "m.token_id"])
+          .having((e) => e.fn.max("m.is_head"), "=", 0),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Takes up to `limit` due heads that no live lease holds, and leases them to `owner` until now + leaseMs. */
   async claim(owner: string, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
     const now = this.now();
     const candidates = this.db
       .selectFrom("webhook_deliveries as d")
       .select("d.seq")
-      .where("d.status", "=", "pending")
+      .where("d.status", "=", PENDING)
+      .where("d.is_head", "=", HEAD)
       .where("d.next_attempt_at", "<=", now)
       .where((eb) => eb.or([eb("d.lease_until", "is", null), eb("d.lease_until", "<", now)]))
-      .where((eb) => eb.not(eb.exists(this.olderPending(eb))))
       .orderBy("d.next_attempt_at")
       .orderBy("d.seq")
       .limit(limit)
@@ -70,26 +155,15 @@ export class Outbox {
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq));
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: the expression builder of the claim's outer query.
-  private olderPending(eb: any) {
-    return eb
-      .selectFrom("webhook_deliveries as e")
-      .select("e.seq")
-      .whereRef("e.webhook_id", "=", "d.webhook_id")
-      .whereRef("e.token_id", "=", "d.token_id")
-      .where("e.status", "=", "pending")
-      .whereRef("e.seq", "<", "d.seq");
-  }
-
   /** When the earliest claimable row is due (undefined: none pending). */
   async nextDueAt(): Promise<number | undefined> {
     const now = this.now();
     const row = await this.db
       .selectFrom("webhook_deliveries as d")
       .select((eb) => eb.fn.min("d.next_attempt_at").as("due"))
-      .where("d.status", "=", "pending")
+      .where("d.status", "=", PENDING)
+      .where("d.is_head", "=", HEAD)
       .where((eb) => eb.or([eb("d.lease_until", "is", null), eb("d.lease_until", "<", now)]))
-      .where((eb) => eb.not(eb.exists(this.olderPending(eb))))
       .executeTakeFirst();
     return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
   }
@@ -111,7 +185,7 @@ export class Outbox {
       .updateTable("webhook_deliveries")
       .set({ status: "cancelled", next_attempt_at: null, error: reason, updated_at: this.now() })
       .where("webhook_id", "=", webhookId)
-      .where("status", "=", "pending")
+      .where("status", "=", PENDING)
       .where("kind", "=", "trigger")
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
@@ -151,23 +225,31 @@ export class Outbox {
       .execute();
   }
 
-  /** Puts a finished delivery back in the queue, due now, with a fresh retry schedule. */
-  async requeue(seq: number): Promise<boolean> {
+  /**
+   * Puts a finished delivery back in the queue, due now, with a fresh retry schedule: the pair's
+   * head if it has none, else right after it (it is older than what waits behind the head).
+   */
+  async requeue(row: DeliveryRow): Promise<boolean> {
     const now = this.now();
-    const result = await this.db
-      .updateTable("webhook_deliveries")
-      .set({
-        status: "pending",
-        next_attempt_at: now,
-        first_attempt_at: null,
-        lease_until: null,
-        lease_owner: null,
-        updated_at: now,
-      })
-      .where("seq", "=", seq)
-      .where("status", "!=", "pending")
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable("webhook_deliveries")
+        .set({
+          status: "pending",
+          is_head: row.kind === "test" ? 1 : 0,
+          next_attempt_at: now,
+          first_attempt_at: null,
+          lease_until: null,
+          lease_owner: null,
+          updated_at: now,
+        })
+        .where("seq", "=", row.seq)
+        .where("status", "!=", "pending")
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      if (row.kind !== "test") await this.advance(trx, row.webhook_id, Number(row.token_id));
+      return true;
+    });
   }
 
   /** Deletes finished deliveries (and their attempts) created before `cutoff`. */

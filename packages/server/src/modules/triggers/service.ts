@@ -48,6 +48,7 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** After a rotation the previous secret signs too, this long. */
 export const SECRET_OVERLAP_MS = 86_400_000;
 const SUBSCRIBE_ALL_PAGE = 500;
+const WEBHOOK_CHANGE = "webhook:";
 
 export interface TriggerSettings {
   webhookAllowLoopback: boolean;
@@ -99,6 +100,7 @@ export class TriggerService {
   private reloadTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribeFeed: () => void;
   private readonly detachListener: () => void;
+  private readonly openedSecrets = new Map<string, string>();
 
   constructor(private readonly deps: TriggerServiceDeps) {
     this.db = deps.db;
@@ -124,6 +126,7 @@ export class TriggerService {
       secrets: (row) => this.signingSecrets(row),
       mayDeliver: mayUse,
       onRevoked,
+      onWebhookChanged: (id) => this.webhookChanged(id),
       policy: this.policy,
       resolve: this.resolve,
       retryScheduleMs: deps.settings.webhookRetryScheduleMs,
@@ -132,7 +135,13 @@ export class TriggerService {
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.deliveryTimeoutMs ? { timeoutMs: deps.deliveryTimeoutMs } : {}),
     });
-    this.unsubscribeFeed = deps.changes.subscribe("keyfob_triggers", () => {
+    // "webhook:<id>": a webhook row changed; anything else (subscriptions, a reconnect): re-read.
+    this.unsubscribeFeed = deps.changes.subscribe("keyfob_triggers", (payload) => {
+      if (payload.startsWith(WEBHOOK_CHANGE)) {
+        this.worker.forget(payload.slice(WEBHOOK_CHANGE.length));
+        return;
+      }
+      this.worker.forget();
       void this.evaluator.reload().catch(() => {});
     });
     this.detachListener = deps.signals.onCommitted(this.evaluator satisfies CommitListener);
@@ -287,6 +296,7 @@ export class TriggerService {
         throw invalidArgument("Display name must be unique");
       throw err;
     }
+    await this.webhookChanged(current.id);
     return { id: current.id, message: "Webhook updated successfully" };
   }
 
@@ -302,6 +312,7 @@ export class TriggerService {
       await trx.deleteFrom("webhook_subscriptions").where("webhook_id", "=", current.id).execute();
       await this.outbox.cancelPending(current.id, "the webhook was deleted", trx);
     });
+    await this.webhookChanged(current.id);
     await this.subscriptionsChanged();
     return { message: "Webhook deleted successfully" };
   }
@@ -322,6 +333,7 @@ export class TriggerService {
       })
       .where("id", "=", current.id)
       .execute();
+    await this.webhookChanged(current.id);
     return { secret };
   }
 
@@ -502,7 +514,7 @@ export class TriggerService {
     const row = await this.outbox.find(webhook.id, deliveryId);
     if (!row) throw notFoundError("Delivery not found");
     if (row.status === "pending") throw conflict("The delivery is still pending");
-    await this.outbox.requeue(Number(row.seq));
+    await this.outbox.requeue(row);
     this.worker.wake();
     return { id: row.id, message: "Delivery re-queued" };
   }
@@ -598,14 +610,25 @@ export class TriggerService {
 
   /** The signing secrets, newest first: the previous one too while its overlap lasts. */
   private signingSecrets(row: Selectable<WebhooksTable>): string[] {
-    const secrets = [this.deps.sealer.open(row.secret_enc)];
+    const secrets = [this.openSecret(row.secret_enc)];
     if (
       row.previous_secret_enc &&
       row.previous_secret_until !== null &&
       Number(row.previous_secret_until) > this.now()
     )
-      secrets.push(this.deps.sealer.open(row.previous_secret_enc));
+      secrets.push(this.openSecret(row.previous_secret_enc));
     return secrets;
+  }
+
+  /** Opened secrets by their sealed text (which changes with every rotation). */
+  private openSecret(sealed: string): string {
+    let secret = this.openedSecrets.get(sealed);
+    if (secret === undefined) {
+      secret = this.deps.sealer.open(sealed);
+      if (this.openedSecrets.size >= 10_000) this.openedSecrets.clear();
+      this.openedSecrets.set(sealed, secret);
+    }
+    return secret;
   }
 
   /** §3: `Invalid webhook URL`, then `Webhook URL must be HTTPS` (http: only to loopback, when allowed). */
@@ -733,6 +756,11 @@ export class TriggerService {
   /** A grant no longer covers the subscription: unsubscribe the vehicle (§5 step 2). */
   private async unsubscribeRevoked(webhookId: string, tokenId: number): Promise<void> {
     await this.deleteSubscriptions(webhookId, [tokenId]);
+  }
+
+  /** A webhook row changed: cached copies (the delivery worker's, in every replica) go. */
+  private async webhookChanged(id: string): Promise<void> {
+    await this.deps.changes.publish("keyfob_triggers", `${WEBHOOK_CHANGE}${id}`);
   }
 
   /** Tells this process's evaluator at once, and every replica through the change feed. */

@@ -10,9 +10,13 @@ type AnyDb = Kysely<any>;
  * outbox with its attempts.
  *
  * The outbox is the delivery log too: a row per firing (or test event) holds the exact signed body,
- * its status and the next attempt; `seq` orders a (webhook, vehicle) pair's rows, and a worker only
- * ever takes the oldest pending row of a pair, so a vehicle's events arrive in order. The partial
- * index on pending rows keeps the worker's claim query small however long the log grows.
+ * its status and the next attempt; `seq` orders a (webhook, vehicle) pair's rows, and only the
+ * oldest pending row of a pair is its `is_head`, the one a worker may take, so a vehicle's events
+ * arrive in order. The worker's claim reads a partial index of pending heads: its cost follows the
+ * number of pairs with work, not the length of their queues (a NOT EXISTS over older rows made a
+ * burst quadratic). Queries name `status = 'pending'` and `is_head = 1` as literals: SQLite uses a
+ * partial index only when the query's own terms imply the index's condition, which a bound
+ * parameter never does.
  * Webhooks are soft-deleted (status `deleted`), so their deliveries stay readable; the display name
  * key (lower-cased name, NULL once deleted) makes names unique per license among live webhooks.
  */
@@ -96,6 +100,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn("kind", "text", (c) => c.notNull())
     .addColumn("payload", "text", (c) => c.notNull())
     .addColumn("status", "text", (c) => c.notNull())
+    .addColumn("is_head", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("next_attempt_at", time)
     .addColumn("first_attempt_at", time)
@@ -112,11 +117,20 @@ export async function up(db: AnyDb): Promise<void> {
     .on("webhook_deliveries")
     .columns(["next_attempt_at", "seq"])
     .where(sql.ref("status"), "=", "pending")
+    .where(sql.ref("is_head"), "=", 1)
     .execute();
+  // A pair's pending rows in order: the next head, "anything pending?" on insert.
   await db.schema
-    .createIndex("webhook_deliveries_pair")
+    .createIndex("webhook_deliveries_pending_pair")
     .on("webhook_deliveries")
     .columns(["webhook_id", "token_id", "seq"])
+    .where(sql.ref("status"), "=", "pending")
+    .execute();
+  // The delivery log of a webhook, newest first.
+  await db.schema
+    .createIndex("webhook_deliveries_webhook")
+    .on("webhook_deliveries")
+    .columns(["webhook_id", "seq"])
     .execute();
   await db.schema
     .createIndex("webhook_deliveries_created")

@@ -6,20 +6,21 @@
  * Paths: `/hook` answers the handshake with RECEIVER_TOKEN and deliveries with 204;
  * `/redirect` answers everything with a 302 to `/redirected`; `/redirect-deliveries` answers the
  * handshake but redirects deliveries. Env: RECEIVER_PORT, RECEIVER_CERT, RECEIVER_KEY,
- * RECEIVER_TOKEN, RECEIVER_LOG. Prints `listening <port>` when ready.
+ * RECEIVER_TOKEN, RECEIVER_LOG. Prints `listening <port>` when ready. Plain JavaScript: it starts
+ * without a compile step.
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:https";
 
 const port = Number(process.env.RECEIVER_PORT ?? 0);
 const token = process.env.RECEIVER_TOKEN ?? "verify-me";
-const log = process.env.RECEIVER_LOG!;
+const log = process.env.RECEIVER_LOG;
 
 const server = createServer(
-  { cert: readFileSync(process.env.RECEIVER_CERT!), key: readFileSync(process.env.RECEIVER_KEY!) },
+  { cert: readFileSync(process.env.RECEIVER_CERT), key: readFileSync(process.env.RECEIVER_KEY) },
   (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const path = (req.url ?? "").split("?")[0];
