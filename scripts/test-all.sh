@@ -103,7 +103,7 @@ section "browser (Debian chromium)"
 ensure_chromium && "${KEYFOB_CHROMIUM_PATH:-/usr/bin/chromium}" --version
 
 # The web apps the server serves and the end-to-end tests load are built once, before the tests.
-run_check "build web apps" npm run build -w @keyfob/login -w @keyfob/console -w @keyfob/example-official-sdk-app
+run_check "build web apps" npm run build -w @keyfob/login -w @keyfob/console -w @keyfob/example-official-sdk-app -w @keyfob/example-react-app
 
 if [ "${KEYFOB_TEST_SKIP_CHECKS:-0}" != 1 ]; then
   run_check "lint (biome ci)" npx biome ci --colors=off .
