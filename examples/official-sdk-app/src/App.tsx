@@ -1,5 +1,7 @@
 import {
+  DimoAuthProvider,
   DimoSDKModes,
+  initializeDimoSDK,
   LoginWithDimo,
   LogoutWithDimo,
   Permissions,
@@ -15,6 +17,28 @@ export interface AppConfig {
   /** Token ids the redirect-mode share may offer (vehicle filter). */
   vehicles?: string[];
   vehicleMakes?: string[];
+}
+
+/**
+ * The SDK's set-up and provider, here beside the components so the app names the SDK in one import
+ * line: switching to another implementation of the same API (@keyfob/react) changes only that line.
+ */
+export function initializeSdk(config: AppConfig): void {
+  initializeDimoSDK({
+    clientId: config.clientId,
+    redirectUri: config.redirectUri,
+    // Not exported as an enum by 0.0.27; "local" means http://localhost:3000.
+    environment: "local" as never,
+    options: { forceEmail: config.forceEmail ?? false },
+  });
+}
+
+export function Root({ config }: { config: AppConfig }) {
+  return (
+    <DimoAuthProvider>
+      <App config={config} />
+    </DimoAuthProvider>
+  );
 }
 
 interface Outcome {
