@@ -1,8 +1,8 @@
-import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync } from "fastify";
+import { builtIndexReader } from "../../http/app-page.ts";
 import { loginPageHeaders } from "../../http/security-headers.ts";
 import type { ConnectService } from "./service.ts";
 
@@ -27,20 +27,7 @@ export const loginPages: FastifyPluginAsync<{ connect: ConnectService; distDir?:
   app,
   { connect, distDir = LOGIN_DIST },
 ) => {
-  const indexFile = path.join(distDir, "index.html");
-  let cached: { mtimeMs: number; html: string } | undefined;
-
-  const readIndex = async (): Promise<string | undefined> => {
-    try {
-      const info = await stat(indexFile);
-      if (cached?.mtimeMs !== info.mtimeMs)
-        cached = { mtimeMs: info.mtimeMs, html: await readFile(indexFile, "utf8") };
-      return cached.html;
-    } catch {
-      cached = undefined;
-      return undefined;
-    }
-  };
+  const readIndex = builtIndexReader(path.join(distDir, "index.html"));
 
   for (const url of ["/", "/oauth/authorize"]) {
     app.get(url, async (request, reply) => {

@@ -1,8 +1,8 @@
-import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync } from "fastify";
+import { builtIndexReader } from "../../http/app-page.ts";
 
 /** The console's build (`packages/console/dist`), three levels below `packages/server` from src/ and dist/. */
 export const CONSOLE_DIST = fileURLToPath(new URL("../../../../console/dist/", import.meta.url));
@@ -30,19 +30,7 @@ export const consolePages: FastifyPluginAsync<{ distDir?: string }> = async (
   app,
   { distDir = CONSOLE_DIST },
 ) => {
-  const indexFile = path.join(distDir, "index.html");
-  let cached: { mtimeMs: number; html: string } | undefined;
-  const readIndex = async (): Promise<string | undefined> => {
-    try {
-      const info = await stat(indexFile);
-      if (cached?.mtimeMs !== info.mtimeMs)
-        cached = { mtimeMs: info.mtimeMs, html: await readFile(indexFile, "utf8") };
-      return cached.html;
-    } catch {
-      cached = undefined;
-      return undefined;
-    }
-  };
+  const readIndex = builtIndexReader(path.join(distDir, "index.html"));
   for (const url of ["/console", "/console/"]) {
     app.get(url, async (_request, reply) => {
       reply.headers(CONSOLE_PAGE_HEADERS).header("content-type", "text/html; charset=utf-8");
