@@ -1,9 +1,10 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { freePort, runCli, type ServerProcess, startServer } from "../support/server-process.ts";
-import { launchChromium, screenshotOnFailure } from "./support/browser.ts";
+import type { ServerProcess } from "../support/server-process.ts";
+import { screenshotOnFailure } from "./support/browser.ts";
+import { type DemoData, type JourneyEnvironment, startJourneyEnvironment } from "./support/environment.ts";
 import { checkScreen, enterCode } from "./support/journey.ts";
-import { type MailCatcher, startMailCatcher } from "./support/mail-catcher.ts";
+import type { MailCatcher } from "./support/mail-catcher.ts";
 
 /**
  * The developer console, from an empty account to a vehicle shared through a configuration link:
@@ -11,11 +12,6 @@ import { type MailCatcher, startMailCatcher } from "./support/mail-catcher.ts";
  * API key, saves a configuration; an owner opens its link in another browser profile and shares a
  * vehicle; the developer sees it in the console. Every screen is checked with axe.
  */
-
-interface DemoData {
-  owner: { email: string; walletAddress: string };
-  vehicles: Array<{ tokenId: number; make: string }>;
-}
 
 const JOURNEY = "console";
 const DEVELOPER = "new-developer@example.com";
@@ -39,16 +35,11 @@ async function profile(width = 1100): Promise<{ context: BrowserContext; page: P
   return { context, page: await context.newPage() };
 }
 
+let env: JourneyEnvironment | undefined;
+
 beforeAll(async () => {
-  mail = await startMailCatcher();
-  server = await startServer({
-    port: await freePort(),
-    env: { KEYFOB_SMTP_URL: mail.url, KEYFOB_RATE_LIMIT_EMAIL_CODES: "off" },
-  });
-  const seeded = await runCli(["seed", "--demo", "--json", "--history-days", "0"], server.env);
-  expect(seeded.code, seeded.stderr).toBe(0);
-  demo = JSON.parse(seeded.stdout) as DemoData;
-  browser = await launchChromium();
+  env = await startJourneyEnvironment();
+  ({ mail, server, demo, browser } = env);
 }, 120_000);
 
 afterEach(async (context) => {
@@ -56,9 +47,7 @@ afterEach(async (context) => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await mail?.close();
+  await env?.close();
 });
 
 describe("the developer console", () => {

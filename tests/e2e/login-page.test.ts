@@ -2,15 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { freePort, runCli, type ServerProcess, startServer } from "../support/server-process.ts";
-import {
-  addVirtualAuthenticator,
-  launchChromium,
-  screenshot,
-  screenshotOnFailure,
-} from "./support/browser.ts";
+import { freePort, runCli, type ServerProcess } from "../support/server-process.ts";
+import { addVirtualAuthenticator, screenshot, screenshotOnFailure } from "./support/browser.ts";
+import { type DemoData, type JourneyEnvironment, startJourneyEnvironment } from "./support/environment.ts";
 import { checkScreen, enterCode, jwtClaims } from "./support/journey.ts";
-import { type MailCatcher, startMailCatcher } from "./support/mail-catcher.ts";
+import type { MailCatcher } from "./support/mail-catcher.ts";
 
 /**
  * The login page on its own, in redirect mode (no app needed): configuration links, passkeys through
@@ -18,13 +14,6 @@ import { type MailCatcher, startMailCatcher } from "./support/mail-catcher.ts";
  * The app's redirect URI (http://localhost:5173/) is answered by the browser itself (page.route), so
  * the test sees exactly where the login page sends the user.
  */
-
-interface DemoData {
-  clientId: string;
-  redirectUri: string;
-  owner: { email: string; walletAddress: string };
-  vehicles: Array<{ tokenId: number; make: string }>;
-}
 
 const JOURNEY = "login-page";
 const APP = "http://localhost:5173/";
@@ -66,19 +55,11 @@ async function appUrl(page: Page): Promise<URL> {
   return new URL(page.url());
 }
 
+let env: JourneyEnvironment | undefined;
+
 beforeAll(async () => {
-  mail = await startMailCatcher();
-  // localhost, not 127.0.0.1: WebAuthn needs a domain as its relying-party id.
-  // The owner signs in several times a minute from one IP here: the email-code send limits
-  // (tested on their own in packages/server) would refuse that.
-  server = await startServer({
-    port: await freePort(),
-    env: { KEYFOB_SMTP_URL: mail.url, KEYFOB_RATE_LIMIT_EMAIL_CODES: "off" },
-  });
-  const seeded = await runCli(["seed", "--demo", "--json", "--history-days", "0"], server.env);
-  expect(seeded.code, seeded.stderr).toBe(0);
-  demo = JSON.parse(seeded.stdout) as DemoData;
-  browser = await launchChromium();
+  env = await startJourneyEnvironment();
+  ({ mail, server, demo, browser } = env);
 }, 120_000);
 
 afterEach(async (context) => {
@@ -86,9 +67,7 @@ afterEach(async (context) => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await mail?.close();
+  await env?.close();
 });
 
 describe("the login page", () => {
