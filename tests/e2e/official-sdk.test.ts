@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { repoRoot, runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 import { launchChromium, screenshotOnFailure } from "./support/browser.ts";
-import { checkScreen, enterCode, jwtClaims } from "./support/journey.ts";
+import { checkScreen, clickAndAwaitClose, enterCode, jwtClaims } from "./support/journey.ts";
 import { type MailCatcher, startMailCatcher } from "./support/mail-catcher.ts";
 import { type StaticApp, serveStaticApp } from "./support/static-app.ts";
 
@@ -135,10 +135,8 @@ describe("the official login-with-dimo 0.0.27 against Keyfob", () => {
     await login.getByRole("button", { name: "Continue", exact: true }).click();
     await checkScreen(login, JOURNEY, "02-otp", "Check your email");
     const code = await mail.waitForCode(demo.owner.email, sentAfter);
-    const closed = login.waitForEvent("close");
     await enterCode(login, code);
-    await login.getByRole("button", { name: "Verify email" }).click();
-    await closed;
+    await clickAndAwaitClose(login, login.getByRole("button", { name: "Verify email" }));
 
     const outcome = await nextOutcome(before);
     expect(outcome.source).toBe("login-popup");
@@ -214,9 +212,7 @@ describe("the official login-with-dimo 0.0.27 against Keyfob", () => {
     expect(outcome.source).toBe("share-custom-popup");
     expect(outcome.data.sharedVehicles).toEqual([String(vehicleId("Honda"))]);
     await checkScreen(login, JOURNEY, "06-custom-shared", "Done");
-    const closed = login.waitForEvent("close");
-    await login.getByRole("button", { name: /^Back to / }).click();
-    await closed;
+    await clickAndAwaitClose(login, login.getByRole("button", { name: /^Back to / }));
 
     const [grant] = await sacds(vehicleId("Honda"));
     expect(grant?.permissions).toBe("0x30c");
@@ -242,9 +238,7 @@ describe("the official login-with-dimo 0.0.27 against Keyfob", () => {
     expect(revoked.source).toBe("share-template-popup");
     expect(revoked.kind).toBe("success");
     await checkScreen(login, JOURNEY, "09-revoked", "Done");
-    let closed = login.waitForEvent("close");
-    await login.getByRole("button", { name: /^Back to / }).click();
-    await closed;
+    await clickAndAwaitClose(login, login.getByRole("button", { name: /^Back to / }));
     expect(await sacds(vehicleId("Ford"))).toEqual([]);
 
     before = (await outcomes()).length;
@@ -260,9 +254,7 @@ describe("the official login-with-dimo 0.0.27 against Keyfob", () => {
     await login.getByRole("button", { name: "Share 1 vehicle" }).click();
     const shared = await nextOutcome(before);
     expect(shared.data.sharedVehicles).toEqual([String(vehicleId("Ford"))]);
-    closed = login.waitForEvent("close");
-    await login.getByRole("button", { name: /^Back to / }).click();
-    await closed;
+    await clickAndAwaitClose(login, login.getByRole("button", { name: /^Back to / }));
     const [grant] = await sacds(vehicleId("Ford"));
     expect(grant?.permissions).toBe("0x3ffc");
   });
@@ -280,9 +272,7 @@ describe("the official login-with-dimo 0.0.27 against Keyfob", () => {
     expect(outcome.kind).toBe("success");
     expect(jwtClaims(String(outcome.data.token)).aud).toBe(demo.clientId);
     await checkScreen(login, JOURNEY, "12-extended", "Done");
-    const closed = login.waitForEvent("close");
-    await login.getByRole("button", { name: /^Back to / }).click();
-    await closed;
+    await clickAndAwaitClose(login, login.getByRole("button", { name: /^Back to / }));
     expect(current?.expiresAt).toBe("2030-12-31T00:00:00Z");
     const [extended] = await sacds(vehicleId("Honda"));
     expect(extended?.expiresAt).toBe("2031-12-31T00:00:00Z");

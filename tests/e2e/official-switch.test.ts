@@ -7,7 +7,7 @@ import { build } from "vite";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { freePort, repoRoot, runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 import { launchChromium, screenshotOnFailure } from "./support/browser.ts";
-import { enterCode, jwtClaims } from "./support/journey.ts";
+import { clickAndAwaitClose, enterCode, jwtClaims } from "./support/journey.ts";
 import { type MailCatcher, startMailCatcher } from "./support/mail-catcher.ts";
 import { type StaticApp, serveStaticApp } from "./support/static-app.ts";
 
@@ -163,12 +163,10 @@ describe("switching examples/official-sdk-app to @keyfob/react", () => {
       await login.getByRole("button", { name: "Continue", exact: true }).click();
       await login.getByRole("heading", { name: "Check your email" }).waitFor();
       const code = await mail.waitForCode(EMAIL, sentAfter);
-      const closed = login.waitForEvent("close");
       await enterCode(login, code);
       await login.getByRole("button", { name: "Verify email" }).click();
       // A new account is offered a passkey first.
-      await login.getByRole("button", { name: "Not now" }).click();
-      await closed;
+      await clickAndAwaitClose(login, login.getByRole("button", { name: "Not now" }));
 
       await expect
         .poll(() => page.getByTestId("auth-state").textContent(), { timeout: 15_000 })

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { startApp } from "../../examples/react-app/server/app.ts";
 import { freePort, repoRoot, runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 import { launchChromium, screenshot, screenshotOnFailure } from "./support/browser.ts";
-import { checkScreen, enterCode } from "./support/journey.ts";
+import { checkScreen, clickAndAwaitClose, enterCode } from "./support/journey.ts";
 import { type MailCatcher, startMailCatcher } from "./support/mail-catcher.ts";
 
 /**
@@ -189,9 +189,7 @@ describe("the example app (@keyfob/react + @keyfob/client) against Keyfob", () =
     await login.getByRole("checkbox", { name: /Toyota/ }).check();
     await login.getByRole("button", { name: "Share 1 vehicle" }).click();
     await checkScreen(login, JOURNEY, "03-popup-shared", "Done");
-    const closed = login.waitForEvent("close");
-    await login.getByRole("button", { name: /^Back to / }).click();
-    await closed;
+    await clickAndAwaitClose(login, login.getByRole("button", { name: /^Back to / }));
 
     await notice(page, "Shared 1 vehicle.");
     await signedIn(page);

@@ -1,4 +1,4 @@
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { expect } from "vitest";
 import { seriousAxeViolations } from "./axe.ts";
 import { screenshot } from "./browser.ts";
@@ -31,4 +31,20 @@ export async function enterCode(page: Page, code: string): Promise<void> {
   const first = page.getByRole("textbox", { name: /digit 1 of 6/i });
   await first.click();
   await page.keyboard.type(code);
+}
+
+/**
+ * Clicks a control that makes the window close itself (a popup's "Back to …", its last step).
+ * The window may close while Playwright is still finishing the click; that is the expected
+ * outcome, not a failure, so the click's "page closed" error is accepted once the page has closed.
+ */
+export async function clickAndAwaitClose(page: Page, control: Locator): Promise<void> {
+  const closed = page.waitForEvent("close", { timeout: 15_000 });
+  try {
+    await control.click();
+  } catch (error) {
+    await closed.catch(() => undefined);
+    if (!page.isClosed()) throw error;
+  }
+  await closed;
 }
