@@ -5,8 +5,8 @@
 import { DIMO, DimoEnvironment } from "@dimo-network/data-sdk";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createServices } from "../../packages/server/src/app.ts";
 import { loadConfig } from "../../packages/server/src/config.ts";
+import { createServices } from "../../packages/server/src/services.ts";
 import { runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 
 interface Demo {

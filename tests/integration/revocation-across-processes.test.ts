@@ -4,8 +4,8 @@
  * and drops its cache. (SQLite is one process's embedded store: skipped there, with the reason.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServices, type Services } from "../../packages/server/src/app.ts";
 import { loadConfig } from "../../packages/server/src/config.ts";
+import { createServices, type Services } from "../../packages/server/src/services.ts";
 import { freshDatabaseUrl, testEngine } from "../../packages/server/test/support/store.ts";
 import { developerJwtOverHttp } from "../support/developer-jwt.ts";
 import { runCli, type ServerProcess, startServer, TEST_SECRET } from "../support/server-process.ts";

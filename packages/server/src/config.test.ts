@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createServices } from "./app.ts";
 import { ConfigError, loadConfig, resolveSecret } from "./config.ts";
+import { createServices } from "./services.ts";
 
 const tempDirs: string[] = [];
 function tempDir(): string {

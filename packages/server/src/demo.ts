@@ -1,9 +1,9 @@
 import { privateKeyToAccount } from "viem/accounts";
-import type { Services } from "./app.ts";
 import type { Address } from "./domain/address.ts";
 import { ServiceError } from "./errors.ts";
 import type { PowertrainType } from "./modules/vehicles/service.ts";
 import { deriveSecretBytes } from "./secrets.ts";
+import type { Services } from "./services.ts";
 
 export const DEMO_ALIAS = "demo";
 export const DEMO_REDIRECT_URI = "http://localhost:5173/";

@@ -1,8 +1,8 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { Services } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { isHexAddress } from "../domain/address.ts";
 import { notFoundError, ServiceError } from "../errors.ts";
+import type { Services } from "../services.ts";
 
 /** A license by clientId (any case) or alias. */
 export async function resolveLicense(services: Services, idOrAlias: string) {
@@ -18,7 +18,7 @@ export async function withServices(
   command: string,
   fn: (services: Services) => Promise<void>,
 ): Promise<void> {
-  const { createServices } = await import("../app.ts");
+  const { createServices } = await import("../services.ts");
   const services = await createServices({ ...loadConfig(), logLevel: "silent" });
   try {
     await fn(services);

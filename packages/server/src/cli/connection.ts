@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { Services } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import { ServiceError } from "../errors.ts";
+import type { Services } from "../services.ts";
 
 function tokenIdOption(value: string, previous: number[]): number[] {
   if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new InvalidArgumentError("expected a vehicle token id");
@@ -10,7 +10,7 @@ function tokenIdOption(value: string, previous: number[]): number[] {
 
 /** Runs `action` over the services, closing them after; a ServiceError exits 2 with its message. */
 async function withServices(command: string, action: (services: Services) => Promise<void>): Promise<void> {
-  const { createServices } = await import("../app.ts");
+  const { createServices } = await import("../services.ts");
   const services = await createServices({ ...loadConfig(), logLevel: "silent" });
   try {
     await action(services);

@@ -14,7 +14,7 @@ export function registerKeyCommands(program: Command): void {
     .command("list")
     .description("Print the published keys (JWKS) of each issuer, the active one first")
     .action(async () => {
-      const { createServices } = await import("../app.ts");
+      const { createServices } = await import("../services.ts");
       const services = await createServices({ ...loadConfig(), logLevel: "silent" });
       try {
         const out: Record<string, unknown> = {};
@@ -32,7 +32,7 @@ export function registerKeyCommands(program: Command): void {
     .option("--issuer <issuer>", "developer, vehicle or all", "all")
     .action(async (opts: { issuer: string }) => {
       const issuers = issuersOf(opts.issuer);
-      const { createServices } = await import("../app.ts");
+      const { createServices } = await import("../services.ts");
       const services = await createServices({ ...loadConfig(), logLevel: "silent" });
       try {
         for (const issuer of issuers) {

@@ -34,7 +34,7 @@ export function registerLicenseCommands(program: Command): void {
     )
     .option("--json", "print JSON")
     .action(async (opts: { alias?: string; redirectUri?: string[]; owner: string; json?: boolean }) => {
-      const { createServices } = await import("../app.ts");
+      const { createServices } = await import("../services.ts");
       const services = await createServices({ ...loadConfig(), logLevel: "silent" });
       try {
         // Check every URI before creating anything, so a typo leaves no half-made license.

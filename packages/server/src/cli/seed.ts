@@ -25,7 +25,7 @@ export function registerSeedCommand(program: Command): void {
       const config = loadConfig();
       const historyDays = opts.historyDays ?? (config.simulator ? 7 : 0);
       // Keep stdout clean for --json: logs go nowhere.
-      const { buildApp, createServices } = await import("../app.ts");
+      const { createServices } = await import("../services.ts");
       const services = await createServices({ ...config, logLevel: "silent" });
       try {
         const demo = await seedDemo(services);
@@ -34,7 +34,10 @@ export function registerSeedCommand(program: Command): void {
           // The history goes in as any connection's data would: over HTTP, through ingestion (here
           // an in-process server on a loopback port). Deterministic points at fixed timestamps make a
           // re-run add nothing twice.
-          const { backfillDemo } = await import("../modules/simulator/local.ts");
+          const [{ buildApp }, { backfillDemo }] = await Promise.all([
+            import("../app.ts"),
+            import("../modules/simulator/local.ts"),
+          ]);
           const app = await buildApp(services);
           try {
             const url = await app.listen({ host: "127.0.0.1", port: 0 });

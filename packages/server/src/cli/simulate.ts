@@ -97,7 +97,7 @@ export function registerSimulateCommand(program: Command): void {
           logger,
         });
       } else {
-        const { createServices } = await import("../app.ts");
+        const { createServices } = await import("../services.ts");
         const services = await createServices({ ...config, logLevel: "silent" });
         close = () => services.close();
         try {

@@ -8,7 +8,10 @@ export function registerStartCommand(program: Command): void {
     .description("Start the server (embedded SQLite under ./data unless KEYFOB_DATABASE_URL says otherwise)")
     .action(async () => {
       const config = loadConfig();
-      const { buildApp, createServices } = await import("../app.ts");
+      const [{ buildApp }, { createServices }] = await Promise.all([
+        import("../app.ts"),
+        import("../services.ts"),
+      ]);
       const services = await createServices(config);
       // The embedded mode is the newcomer's laptop: demo data is there from the first start.
       const demo = config.embedded ? await seedDemo(services) : undefined;

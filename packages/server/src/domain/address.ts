@@ -1,4 +1,4 @@
-import { getAddress, isAddress } from "viem";
+import { getAddress, isAddress } from "viem/utils";
 
 export type Address = `0x${string}`;
 

@@ -1,7 +1,7 @@
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
-import { recoverMessageAddress } from "viem";
+import { recoverMessageAddress } from "viem/utils";
 import { type Address, checksumAddress, isHexAddress } from "./address.ts";
 import { type PrivilegeId, privilegeName } from "./privileges.ts";
 

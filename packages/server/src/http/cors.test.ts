@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore, testEngine } from "../../test/support/store.ts";
-import { buildApp, createServices, type Services } from "../app.ts";
+import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
+import { createServices, type Services } from "../services.ts";
 import { allowsAnyOrigin } from "./cors.ts";
 
 const ORIGIN = "https://app.example.com";

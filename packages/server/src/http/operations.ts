@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import type { Services } from "../app.ts";
+import type { Services } from "../services.ts";
 
 /** Liveness and readiness: /healthz answers while the process runs; /readyz when the store answers too. */
 export function registerOperations(app: FastifyInstance, services: Services): void {

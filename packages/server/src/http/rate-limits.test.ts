@@ -1,9 +1,10 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore, testEngine } from "../../test/support/store.ts";
-import { buildApp, createServices, type Services } from "../app.ts";
+import { buildApp } from "../app.ts";
 import { loadConfig } from "../config.ts";
 import type { License } from "../modules/licenses/service.ts";
+import { createServices, type Services } from "../services.ts";
 
 const DOMAIN = "https://app.example.com/callback";
 const FORM = { "content-type": "application/x-www-form-urlencoded" };

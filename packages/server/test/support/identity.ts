@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { buildApp, createServices, type Services } from "../../src/app.ts";
+import { buildApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
+import { createServices, type Services } from "../../src/services.ts";
 import type { Store } from "../../src/store/index.ts";
 
 /**

@@ -2,8 +2,8 @@ import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } fr
 import { isoCBOR } from "@simplewebauthn/server/helpers";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
-import type { Services } from "../../src/app.ts";
 import type { OutboxMessage } from "../../src/modules/accounts/mail.ts";
+import type { Services } from "../../src/services.ts";
 
 /**
  * Test support for the login app's API: a browser-like client over `app.inject` (a cookie jar, the

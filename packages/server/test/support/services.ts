@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
-import { createServices, type Services } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { ServiceError, type ServiceErrorKind } from "../../src/errors.ts";
+import { createServices, type Services } from "../../src/services.ts";
 import type { Store } from "../../src/store/index.ts";
 import { createTestStore, emptyStore, type TestStore } from "./store.ts";
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import type { Services } from "../../src/app.ts";
 import { type PrivilegeId, privilegeName } from "../../src/domain/privileges.ts";
 import type { IngestBatch } from "../../src/modules/telemetry/contract.ts";
+import type { Services } from "../../src/services.ts";
 
 /** Test support for the Telemetry API: vehicle JWTs, data through the store's write API, queries. */
 

@@ -2,10 +2,11 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
-import { buildApp, createServices, type Services } from "../../src/app.ts";
+import { buildApp } from "../../src/app.ts";
 import type { Address } from "../../src/domain/address.ts";
 import type { PrivilegeId } from "../../src/domain/privileges.ts";
 import type { HostResolver } from "../../src/modules/triggers/delivery-client.ts";
+import { createServices, type Services } from "../../src/services.ts";
 import { testConfig } from "./services.ts";
 import { createTestStore, emptyStore, type TestStore } from "./store.ts";
 

@@ -3,9 +3,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { serviceError, TEST_SECRET, testConfig, useServices } from "../../../test/support/services.ts";
 import { databaseText } from "../../../test/support/store.ts";
-import { createServices } from "../../app.ts";
 import { ServiceError } from "../../errors.ts";
 import { Sealer } from "../../secrets.ts";
+import { createServices } from "../../services.ts";
 import type { Store } from "../../store/index.ts";
 import { normalizeEmail } from "./service.ts";
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
-import { recoverMessageAddress } from "viem";
+import { recoverMessageAddress } from "viem/utils";
 import { type Address, checksumAddress, isHexAddress, parseAddress } from "../../domain/address.ts";
 import { buildChallenge } from "../../domain/siwe.ts";
 import { encodeSubject } from "../../domain/subject.ts";

@@ -2,9 +2,9 @@ import { createHmac, createPublicKey } from "node:crypto";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore, testEngine } from "../../../test/support/store.ts";
-import { createServices, type Services } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { encodeSubject } from "../../domain/subject.ts";
+import { createServices, type Services } from "../../services.ts";
 import { bearerToken, InvalidJwtError, signCompactJwt, verifyVehicleJwt } from "./jwt.ts";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");

@@ -3,9 +3,10 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStore, type TestStore, testEngine } from "../../../test/support/store.ts";
-import { buildApp, createServices, type Services } from "../../app.ts";
+import { buildApp } from "../../app.ts";
 import { loadConfig } from "../../config.ts";
 import { decodeSubject } from "../../domain/subject.ts";
+import { createServices, type Services } from "../../services.ts";
 import type { ApiKey, License } from "../licenses/service.ts";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };

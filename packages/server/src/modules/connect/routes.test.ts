@@ -9,8 +9,9 @@ import {
 } from "../../../test/support/login.ts";
 import { testConfig } from "../../../test/support/services.ts";
 import { createTestStore, emptyStore, type TestStore, testEngine } from "../../../test/support/store.ts";
-import { buildApp, createServices, type Services } from "../../app.ts";
+import { buildApp } from "../../app.ts";
 import { s256Challenge } from "../../domain/pkce.ts";
+import { createServices, type Services } from "../../services.ts";
 
 const START = Date.parse("2030-01-01T00:00:00Z");
 const YEAR_100_MS = 100 * 365 * 86_400_000;

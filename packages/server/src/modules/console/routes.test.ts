@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LOGIN_ORIGIN, LoginBrowser } from "../../../test/support/login.ts";
 import { testConfig } from "../../../test/support/services.ts";
 import { createTestStore, emptyStore, type TestStore, testEngine } from "../../../test/support/store.ts";
-import { buildApp, createServices, type Services } from "../../app.ts";
+import { buildApp } from "../../app.ts";
+import { createServices, type Services } from "../../services.ts";
 
 const PNG = Buffer.from(
   "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8cfc0f01f0005000201a5d8b0f20000000049454e44ae426082",

@@ -3,7 +3,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { serviceError, testConfig, useServices } from "../../../test/support/services.ts";
 import { databaseText, tableNames } from "../../../test/support/store.ts";
-import { createServices } from "../../app.ts";
+import { createServices } from "../../services.ts";
 
 const OWNER = "0x8ba1f109551bd432803012645ac136ddd64dba72";
 const OTHER_OWNER = "0xab5801a7d398351b8be11c439e05c5b3259aec9b";

@@ -1,6 +1,6 @@
-import type { Services } from "../../app.ts";
 import type { DemoData } from "../../demo.ts";
 import { DRIVING_PROFILES, type DrivingProfile } from "../../domain/simulation/simulation.ts";
+import type { Services } from "../../services.ts";
 import { credentialRefresher, simulatorConnection } from "./connection.ts";
 import {
   DEMO_SIMULATION,

@@ -1,7 +1,7 @@
 import { getAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { serviceError, testConfig, useServices } from "../../../test/support/services.ts";
-import { createServices } from "../../app.ts";
+import { createServices } from "../../services.ts";
 import { definitionId, type PowertrainType, type TransferEvent, type VehicleSpec } from "./service.ts";
 
 const ALICE = getAddress("0x8ba1f109551bd432803012645ac136ddd64dba72");
