@@ -3,6 +3,7 @@ import { type Config, resolveSecret } from "./config.ts";
 import { EmailCodeService } from "./modules/accounts/email-codes.ts";
 import { DevOutbox, type Mailer, SmtpMailer } from "./modules/accounts/mail.ts";
 import { PasskeyService, passkeySettings } from "./modules/accounts/passkeys.ts";
+import { SendLimits } from "./modules/accounts/send-limits.ts";
 import { AccountService } from "./modules/accounts/service.ts";
 import { SessionService } from "./modules/accounts/sessions.ts";
 import { DeveloperAuthService } from "./modules/auth/developer-auth.ts";
@@ -122,13 +123,14 @@ export async function createServices(config: Config, options: CreateServicesOpti
     ? undefined
     : new DevOutbox(undefined, config.embedded ? `${config.publicUrl}/dev/outbox` : undefined, now);
   const mailer: Mailer = outbox ?? new SmtpMailer(config.smtpUrl!, config.mailFrom);
+  const otpPepper = deriveSecretBytes(secret, "otp-pepper");
   const emailCodes = new EmailCodeService(
     store.db,
     {
-      pepper: deriveSecretBytes(secret, "otp-pepper"),
+      pepper: otpPepper,
       mailer,
       platformName: config.platformName,
-      sendLimits: config.emailCodeLimits,
+      sendLimits: config.emailCodeLimits ? new SendLimits(store, otpPepper) : undefined,
     },
     now,
   );

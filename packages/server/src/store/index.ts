@@ -19,6 +19,8 @@ export interface Store {
   url: string;
   /** PostgreSQL only: a pool for LISTEN/NOTIFY and other raw access. */
   pgPool?: pg.Pool;
+  /** SQLite only: the database handle, for libraries that take one (the email-code send limits). */
+  sqlite?: SqliteDatabase.Database;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { db, engine: "sqlite", url, close: () => db.destroy() };
+    return { db, engine: "sqlite", url, sqlite, close: () => db.destroy() };
   }
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });

@@ -11,6 +11,7 @@ export interface Database {
   sessions: SessionsTable;
   otp_codes: OtpCodesTable;
   otp_email_states: OtpEmailStatesTable;
+  otp_send_limits: OtpSendLimitsTable;
   passkeys: PasskeysTable;
   webauthn_ceremonies: WebauthnCeremoniesTable;
   // licenses
@@ -89,6 +90,13 @@ export interface OtpEmailStatesTable {
   consecutive_failures: number;
   locked_until: number | null;
   updated_at: number;
+}
+
+/** rate-limiter-flexible's counter rows (see migration 0006). */
+export interface OtpSendLimitsTable {
+  key: string;
+  points: number;
+  expire: number | null;
 }
 
 export interface PasskeysTable {

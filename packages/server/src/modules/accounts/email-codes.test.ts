@@ -4,20 +4,23 @@ import { HttpError } from "../../http/errors.ts";
 import { deriveSecretBytes } from "../../secrets.ts";
 import { EmailCodeService } from "./email-codes.ts";
 import { DevOutbox } from "./mail.ts";
+import { SendLimits } from "./send-limits.ts";
 
 const START = Date.parse("2030-01-01T00:00:00Z");
 const ctx = useServices(START);
 const FLOW = { flowId: "flow-1", clientId: "0x1111111111111111111111111111111111111111" };
+
+const PEPPER = deriveSecretBytes("x".repeat(40), "otp-pepper");
 
 function setup(options: { sendLimits?: boolean } = {}) {
   const outbox = new DevOutbox(undefined, undefined, () => ctx.clock);
   const codes = new EmailCodeService(
     ctx.store.db,
     {
-      pepper: deriveSecretBytes("x".repeat(40), "otp-pepper"),
+      pepper: PEPPER,
       mailer: outbox,
       platformName: "Keyfob",
-      sendLimits: options.sendLimits ?? false,
+      sendLimits: options.sendLimits ? new SendLimits(ctx.store, PEPPER) : undefined,
     },
     () => ctx.clock,
   );
@@ -239,6 +242,23 @@ describe("send limits (per process)", () => {
     expect(byIp).toMatchObject({ status: 429, code: "rate_limited" });
     clockAt(START + 3600_000 + 1000);
     await expect(start("owner@example.com", "192.0.2.1")).resolves.toBeDefined();
+  });
+
+  it("holds across server processes: two services on one database share the allowance", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    clockAt(START);
+    const replicaA = setup({ sendLimits: true });
+    const replicaB = setup({ sendLimits: true });
+    await replicaA.start("owner@example.com", "192.0.2.1");
+    expect(await failure(replicaB.start("owner@example.com", "192.0.2.2"))).toMatchObject({
+      status: 429,
+      code: "rate_limited",
+    });
+    expect(await failure(replicaB.start("other@example.com", "192.0.2.1"))).toMatchObject({ status: 429 });
+    // Neither the address nor the IP is stored in the clear.
+    const keys = await ctx.store.db.selectFrom("otp_send_limits").select("key").execute();
+    expect(keys.length).toBeGreaterThan(0);
+    for (const { key } of keys) expect(key).not.toMatch(/example\.com|192\.0\.2/);
   });
 
   it("a refused request does not use up an allowance", async () => {

@@ -1,9 +1,9 @@
 import { createHmac, randomInt, timingSafeEqual } from "node:crypto";
 import type { Kysely } from "kysely";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { apiError } from "../../http/api-error.ts";
 import type { Database } from "../../store/schema.ts";
 import { lockedMessage, type Mailer, type MailMessage, signInCodeMessage } from "./mail.ts";
+import type { SendLimits } from "./send-limits.ts";
 import { normalizeEmail } from "./service.ts";
 
 /**
@@ -13,9 +13,8 @@ import { normalizeEmail } from "./service.ts";
  * at most one send per 60 s and 5 per hour per email and per IP; after 100 consecutive wrong codes
  * the address is locked for a day. Every answer is the same whether or not the email has an account.
  *
- * The send limits count in this process's memory (rate-limiter-flexible's memory limiter): behind
- * several replicas each counts on its own, so the effective limit is that many times higher. The
- * attempt limit and the lock live in the database and hold across replicas.
+ * The send limits, the attempt limit and the lock all live in the database, so they hold across
+ * every server process on it.
  */
 export const CODE_TTL_MS = 10 * 60_000;
 export const MAX_ATTEMPTS = 5;
@@ -29,8 +28,8 @@ export interface EmailCodeSettings {
   pepper: Buffer;
   mailer: Mailer;
   platformName: string;
-  /** The send limits (security.md §6); off only for development and tests. */
-  sendLimits: boolean;
+  /** The send limits (security.md §6); undefined (off) only for development and tests. */
+  sendLimits: SendLimits | undefined;
 }
 
 export interface CodeContext {
@@ -39,26 +38,13 @@ export interface CodeContext {
 }
 
 export class EmailCodeService {
-  private readonly limiters: Array<{ limiter: RateLimiterMemory; points: number; key: "email" | "ip" }>;
   private lastPurge = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly settings: EmailCodeSettings,
     private readonly now: () => number = Date.now,
-  ) {
-    const limit = (key: "email" | "ip", points: number, duration: number) => ({
-      limiter: new RateLimiterMemory({ keyPrefix: `otp-${key}-${duration}`, points, duration }),
-      points,
-      key,
-    });
-    this.limiters = [
-      limit("email", 1, 60),
-      limit("ip", 1, 60),
-      limit("email", 5, 3600),
-      limit("ip", 5, 3600),
-    ];
-  }
+  ) {}
 
   /**
    * Sends a code for `email` (or, while the address is locked, a note saying so). Answers the same
@@ -175,28 +161,18 @@ export class EmailCodeService {
     }
   }
 
-  /** Checks the four limits before counting, so a refused request does not use up an allowance. */
+  /** 429 `rate_limited` with the wait when a send limit is reached; a refused request counts nowhere. */
   private async checkSendLimits(email: string, ip: string): Promise<void> {
-    if (!this.settings.sendLimits) return;
-    const keys = { email, ip };
-    let waitMs = 0;
-    for (const { limiter, points, key } of this.limiters) {
-      const state = await limiter.get(keys[key]);
-      if (state && state.msBeforeNext > 0 && state.consumedPoints >= points)
-        waitMs = Math.max(waitMs, state.msBeforeNext);
-    }
+    const waitMs = (await this.settings.sendLimits?.take(email, ip)) ?? 0;
     if (waitMs > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
       throw apiError(
         429,
         "rate_limited",
         `Too many codes requested. Try again in ${retryAfterSeconds} seconds.`,
-        {
-          retryAfterSeconds,
-        },
+        { retryAfterSeconds },
       );
     }
-    for (const { limiter, key } of this.limiters) await limiter.penalty(keys[key], 1);
   }
 
   private hash(context: CodeContext, email: string, code: string): string {
@@ -244,6 +220,7 @@ export class EmailCodeService {
     if (!force && now - this.lastPurge < PURGE_INTERVAL_MS) return;
     this.lastPurge = now;
     await this.db.deleteFrom("otp_codes").where("expires_at", "<=", now).execute();
+    await this.settings.sendLimits?.purgeExpired();
   }
 }
 

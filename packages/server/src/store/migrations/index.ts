@@ -4,6 +4,7 @@ import * as m0002 from "./0002_telemetry.ts";
 import * as m0003 from "./0003_login.ts";
 import * as m0004 from "./0004_triggers.ts";
 import * as m0005 from "./0005_brand_images.ts";
+import * as m0006 from "./0006_otp_send_limits.ts";
 
 /** Every migration, in order. Listed statically so the compiled build and tsx both find them. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   "0003_login": m0003,
   "0004_triggers": m0004,
   "0005_brand_images": m0005,
+  "0006_otp_send_limits": m0006,
 };
 
 export const migrationProvider: MigrationProvider = {
