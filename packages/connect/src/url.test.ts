@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+// The login server's allow-lists: what it accepts in AUTH_INIT and in an action payload.
+import { PAYLOAD_KEYS, REQUEST_KEYS } from "../../server/src/domain/connect-keys.ts";
 import { EntryState, Permissions } from "./types.ts";
 import {
   buildEmbedUrl,
@@ -149,5 +151,46 @@ describe("login URLs", () => {
     });
     expect(payload).toEqual({ permissionTemplateId: "1", permissions: "11111100", vehicles: ["7"] });
     expect(authInit).not.toHaveProperty("apiKey");
+  });
+
+  it("sends every parameter where the login app accepts it: texts and branding in AUTH_INIT, the action in the payload", () => {
+    const { authInit, payload } = handshakeMessages(client, {
+      permissionTemplateId: "1",
+      vehicles: ["7"],
+      vehicleMakes: ["Ford"],
+      powertrainTypes: ["BEV"],
+      expirationDate: "2030-12-31",
+      onboarding: ["tesla"],
+      utm: "utm_source=app",
+      brandName: "Fleet",
+      tosUrl: "https://app.example/tos",
+      privacyPolicyUrl: "https://app.example/privacy",
+      newVehicleSectionDescription: "New cars",
+      shareVehiclesSectionDescription: "Your cars",
+      region: "EU",
+      altTitle: true,
+    });
+    const requestKeys = new Set<string>([...REQUEST_KEYS, "eventType"]);
+    const payloadKeys = new Set<string>([...PAYLOAD_KEYS, "eventType"]);
+    for (const key of Object.keys(authInit)) expect(requestKeys, `AUTH_INIT key ${key}`).toContain(key);
+    for (const key of Object.keys(payload)) expect(payloadKeys, `payload key ${key}`).toContain(key);
+    expect(authInit).toMatchObject({
+      newVehicleSectionDescription: "New cars",
+      shareVehiclesSectionDescription: "Your cars",
+      region: "EU",
+      brandName: "Fleet",
+    });
+    expect(Object.keys(payload).sort()).toEqual(
+      [
+        "expirationDate",
+        "onboarding",
+        "permissionTemplateId",
+        "permissions",
+        "powertrainTypes",
+        "utm",
+        "vehicleMakes",
+        "vehicles",
+      ].sort(),
+    );
   });
 });

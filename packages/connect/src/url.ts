@@ -161,7 +161,11 @@ export function buildEmbedUrl(client: ConnectClient): string {
   return url.toString();
 }
 
-/** The payload keys the login app asks for with its action event (connect-protocol.md §7.1 step 5). */
+/**
+ * The payload keys the login app asks for with its action event (connect-protocol.md §7.1 step 5).
+ * Everything else (texts, region, branding) travels in AUTH_INIT: the login app ignores other keys
+ * in a payload.
+ */
 export const PAYLOAD_KEYS = [
   "permissionTemplateId",
   "permissions",
@@ -174,9 +178,6 @@ export const PAYLOAD_KEYS = [
   "transactionData",
   "messageData",
   "cloudEvent",
-  "newVehicleSectionDescription",
-  "shareVehiclesSectionDescription",
-  "region",
 ] as const;
 
 /** The first message (`AUTH_INIT`) and the action payload of a popup/embed flow. */

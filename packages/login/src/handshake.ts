@@ -9,6 +9,8 @@
 // ignored. The server checks the AUTH_INIT origin against the license. This module touches no
 // globals: the window's message events, the peer and the timers are passed in.
 
+import { REQUEST_KEYS } from "@keyfob/server/domain/connect-keys.ts";
+
 export type HandshakeMode = "popup" | "embed";
 
 /** The parts of a MessageEvent the handshake looks at. */
@@ -22,42 +24,8 @@ export interface MessagePeer {
   postMessage(message: unknown, targetOrigin: string): void;
 }
 
-/** Parameter keys an inbound message may carry (connect-protocol.md §1.2), plus `eventType`. */
-export const MESSAGE_KEYS: readonly string[] = [
-  "eventType",
-  "clientId",
-  "redirectUri",
-  "entryState",
-  "apiKey",
-  "forceEmail",
-  "altTitle",
-  "permissionTemplateId",
-  "permissions",
-  "vehicles",
-  "vehicleMakes",
-  "powertrainTypes",
-  "powerTrainTypes",
-  "onboarding",
-  "expirationDate",
-  "utm",
-  "transactionData",
-  "messageData",
-  "brandName",
-  "tosUrl",
-  "privacyPolicyUrl",
-  "newVehicleSectionDescription",
-  "shareVehiclesSectionDescription",
-  "region",
-  "cloudEvent",
-  "existingTokenId",
-  "existingClientId",
-  "response_type",
-  "state",
-  "code_challenge",
-  "code_challenge_method",
-  "client_id",
-  "redirect_uri",
-];
+/** Parameter keys an inbound message may carry: the server's allow-list (connect-protocol.md §1.2), plus `eventType`. */
+export const MESSAGE_KEYS: readonly string[] = ["eventType", ...REQUEST_KEYS];
 
 /** Upper bounds of a reduced message, as JSON characters. */
 export const MAX_AUTH_INIT_CHARS = 16 * 1024;

@@ -1,3 +1,4 @@
+import { PAYLOAD_KEYS, REQUEST_KEYS } from "./connect-keys.ts";
 import { PRIVILEGES, type PrivilegeId } from "./privileges.ts";
 
 /**
@@ -60,62 +61,8 @@ export class ConnectParamError extends Error {
 /** Parameter values as they arrive: strings, arrays (repeated keys, messages), booleans, objects. */
 export type RawParams = Record<string, unknown>;
 
-/** Every key a request may carry (§1.2), aliases included. Anything else is dropped. */
-const REQUEST_KEYS = [
-  "clientId",
-  "redirectUri",
-  "entryState",
-  "apiKey",
-  "forceEmail",
-  "altTitle",
-  "permissionTemplateId",
-  "permissions",
-  "vehicles",
-  "vehicleMakes",
-  "powertrainTypes",
-  "powerTrainTypes",
-  "onboarding",
-  "expirationDate",
-  "utm",
-  "transactionData",
-  "messageData",
-  "brandName",
-  "tosUrl",
-  "privacyPolicyUrl",
-  "newVehicleSectionDescription",
-  "shareVehiclesSectionDescription",
-  "region",
-  "cloudEvent",
-  "configCID",
-  "existingTokenId",
-  "existingClientId",
-  "response_type",
-  "state",
-  "code_challenge",
-  "code_challenge_method",
-  "client_id",
-  "redirect_uri",
-] as const;
-
-/** Keys the popup's action payload may set (§7.1 step 5): never the client, redirect or secure-mode keys. */
-const PAYLOAD_KEYS = new Set<string>([
-  "permissionTemplateId",
-  "permissions",
-  "vehicles",
-  "vehicleMakes",
-  "onboarding",
-  "expirationDate",
-  "utm",
-  "powertrainTypes",
-  "powerTrainTypes",
-  "transactionData",
-  "messageData",
-  "existingTokenId",
-  "existingClientId",
-  "cloudEvent",
-]);
-
 const ALLOWED = new Set<string>(REQUEST_KEYS);
+const PAYLOAD_ALLOWED = new Set<string>(PAYLOAD_KEYS);
 
 /** Drops unknown keys and absent values (`undefined`, `null`), and resolves the aliases of one source. */
 function reduce(source: RawParams, allowed: ReadonlySet<string>): RawParams {
@@ -175,7 +122,7 @@ export function paramsFromMessage(message: unknown): RawParams {
 export function paramsFromPayload(payload: unknown): RawParams {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload))
     throw new ConnectParamError("invalidParameters", "The payload is not an object.");
-  return reduce(payload as RawParams, PAYLOAD_KEYS);
+  return reduce(payload as RawParams, PAYLOAD_ALLOWED);
 }
 
 /**
