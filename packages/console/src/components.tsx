@@ -7,6 +7,24 @@ export function errorText(error: unknown): string {
   return "Something went wrong. Try again.";
 }
 
+/** Puts a message in the page's notice (a live region): a success, or an error. */
+export type Say = (message: string, kind?: "ok" | "error") => void;
+
+/**
+ * Runs one action of a page: on success says `done` (when given) and answers the result; on failure
+ * says the server's message as an error and answers undefined.
+ */
+export async function attempt<T>(say: Say, action: () => Promise<T>, done?: string): Promise<T | undefined> {
+  try {
+    const result = await action();
+    if (done) say(done);
+    return result;
+  } catch (err) {
+    say(errorText(err), "error");
+    return undefined;
+  }
+}
+
 /** A page's single h1, focused when the page opens so keyboard and screen-reader users start there. */
 export function PageTitle({ children }: { children: ReactNode }) {
   const ref = useRef<HTMLHeadingElement>(null);

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import type { Brand, ConfigurationRow, ConsoleApi, LicenseDetails } from "../api.ts";
 import {
+  attempt,
   Checkbox,
   CopyButton,
   errorText,
@@ -8,6 +9,7 @@ import {
   link,
   Notice,
   PageTitle,
+  type Say,
   TextField,
 } from "../components.tsx";
 import {
@@ -18,8 +20,6 @@ import {
   redirectUriProblem,
   webOriginProblem,
 } from "../validation.ts";
-
-type Say = (message: string, kind?: "ok" | "error") => void;
 
 export function LicensePage({ api, clientId }: { api: ConsoleApi; clientId: string }) {
   const [details, setDetails] = useState<LicenseDetails | null>(null);
@@ -111,12 +111,12 @@ function AliasForm({
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (problem) return;
-    try {
-      onSaved(await api.setAlias(details.license.clientId, alias.trim()));
-      say("Alias saved.");
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    const saved = await attempt(
+      say,
+      () => api.setAlias(details.license.clientId, alias.trim()),
+      "Alias saved.",
+    );
+    if (saved) onSaved(saved);
   };
   return (
     <form onSubmit={save} noValidate className="inline-form">
@@ -148,23 +148,21 @@ function ApiKeys({
   const [fresh, setFresh] = useState<{ address: string; privateKey: string } | null>(null);
   const clientId = details.license.clientId;
   const generate = async () => {
-    try {
-      const key = await api.createApiKey(clientId);
-      setFresh(key);
-      onChanged(await api.license(clientId));
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    const key = await attempt(say, () => api.createApiKey(clientId));
+    if (!key) return;
+    setFresh(key);
+    const reloaded = await attempt(say, () => api.license(clientId));
+    if (reloaded) onChanged(reloaded);
   };
   const disable = async (address: string) => {
     if (!window.confirm(`Disable the API key ${address}? Apps using it can no longer get developer JWTs.`))
       return;
-    try {
-      onChanged(await api.disableApiKey(clientId, address));
-      say(`API key ${address} disabled.`);
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    const changed = await attempt(
+      say,
+      () => api.disableApiKey(clientId, address),
+      `API key ${address} disabled.`,
+    );
+    if (changed) onChanged(changed);
   };
   return (
     <section aria-labelledby="api-keys">
@@ -259,22 +257,19 @@ function RedirectUris({
     e.preventDefault();
     setTried(true);
     if (redirectUriProblem(uri)) return;
-    try {
-      onChanged(await api.addRedirectUri(clientId, uri));
-      say(`Redirect URI ${uri} added.`);
-      setUri("");
-      setTried(false);
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    const changed = await attempt(say, () => api.addRedirectUri(clientId, uri), `Redirect URI ${uri} added.`);
+    if (!changed) return;
+    onChanged(changed);
+    setUri("");
+    setTried(false);
   };
   const remove = async (value: string) => {
-    try {
-      onChanged(await api.removeRedirectUri(clientId, value));
-      say(`Redirect URI ${value} removed.`);
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    const changed = await attempt(
+      say,
+      () => api.removeRedirectUri(clientId, value),
+      `Redirect URI ${value} removed.`,
+    );
+    if (changed) onChanged(changed);
   };
   return (
     <section aria-labelledby="redirect-uris">
@@ -332,13 +327,14 @@ function Configurations({
       !window.confirm(`Delete the configuration “${c.configuration_name}”? Links with its id stop working.`)
     )
       return;
-    try {
-      await api.deleteConfiguration(c.id);
-      say(`Configuration “${c.configuration_name}” deleted.`);
-      await onChanged();
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    await attempt(
+      say,
+      async () => {
+        await api.deleteConfiguration(c.id);
+        await onChanged();
+      },
+      `Configuration “${c.configuration_name}” deleted.`,
+    );
   };
   return (
     <section aria-labelledby="configurations">
@@ -390,19 +386,20 @@ function Brands({
     e.preventDefault();
     setTried(true);
     if (brandNameProblem(name) || colorProblem(color)) return;
-    try {
-      await api.createBrand(clientId, {
-        name: name.trim(),
-        primaryColor: color,
-        isDefault: details.brands.length === 0,
-      });
-      say(`Brand “${name.trim()}” created.`);
-      setName("");
-      setTried(false);
-      await onChanged();
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    const created = await attempt(
+      say,
+      () =>
+        api.createBrand(clientId, {
+          name: name.trim(),
+          primaryColor: color,
+          isDefault: details.brands.length === 0,
+        }),
+      `Brand “${name.trim()}” created.`,
+    );
+    if (!created) return;
+    setName("");
+    setTried(false);
+    await onChanged();
   };
   return (
     <section aria-labelledby="brands">
@@ -449,37 +446,32 @@ function BrandEditor({
 }) {
   const [name, setName] = useState(brand.name);
   const [color, setColor] = useState(brand.primaryColor ?? "");
+  // Every change to a brand reloads the license's brands afterwards.
+  const action = (fn: () => Promise<unknown>, message: string) =>
+    attempt(
+      say,
+      async () => {
+        await fn();
+        await onChanged();
+      },
+      message,
+    );
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (brandNameProblem(name) || (color && colorProblem(color))) return;
-    try {
-      await api.updateBrand(clientId, brand.id, { name: name.trim(), primaryColor: color || null });
-      say(`Brand “${name.trim()}” saved.`);
-      await onChanged();
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    await action(
+      () => api.updateBrand(clientId, brand.id, { name: name.trim(), primaryColor: color || null }),
+      `Brand “${name.trim()}” saved.`,
+    );
   };
   const upload = async (kind: "logo" | "icon", file: File | undefined) => {
     if (!file) return;
     const problem = imageFileProblem(file);
     if (problem) return say(problem, "error");
-    try {
-      await api.uploadImage(clientId, brand.id, kind, file);
-      say(`The ${kind} of “${brand.name}” was uploaded.`);
-      await onChanged();
-    } catch (err) {
-      say(errorText(err), "error");
-    }
-  };
-  const action = async (fn: () => Promise<unknown>, message: string) => {
-    try {
-      await fn();
-      say(message);
-      await onChanged();
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    await action(
+      () => api.uploadImage(clientId, brand.id, kind, file),
+      `The ${kind} of “${brand.name}” was uploaded.`,
+    );
   };
   return (
     <article className="card" aria-label={`Brand ${brand.name}`}>
@@ -590,18 +582,12 @@ function LoginSettings({
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (problem) return;
-    try {
-      onChanged(
-        await api.saveSettings(details.license.clientId, {
-          webOrigins: list,
-          embedEnabled: embed,
-          secureOnly,
-        }),
-      );
-      say("Login settings saved.");
-    } catch (err) {
-      say(errorText(err), "error");
-    }
+    const saved = await attempt(
+      say,
+      () => api.saveSettings(details.license.clientId, { webOrigins: list, embedEnabled: embed, secureOnly }),
+      "Login settings saved.",
+    );
+    if (saved) onChanged(saved);
   };
   return (
     <section aria-labelledby="settings">
