@@ -199,7 +199,7 @@ describe("email codes (security.md §6)", () => {
   });
 });
 
-describe("send limits (per process)", () => {
+describe("send limits", () => {
   function clockAt(ms: number) {
     ctx.clock = ms;
     vi.setSystemTime(ms);
