@@ -12,6 +12,8 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFi
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** Where the packages are assembled before `npm pack`, inside the output folder. */
+const STAGE = ".keyfob-stage";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
 
@@ -93,14 +95,18 @@ function publishedManifest(source) {
 }
 
 function pack({ out }) {
-  rmSync(out, { recursive: true, force: true });
+  // Only what this script made before is replaced: `--out` may name a folder with other files.
   mkdirSync(out, { recursive: true });
+  rmSync(path.join(out, STAGE), { recursive: true, force: true });
   const staged = {};
   const tarballs = [];
   for (const sdk of SDKS) {
     const sourceDir = path.join(root, sdk.dir);
     const manifest = JSON.parse(readFileSync(path.join(sourceDir, "package.json"), "utf8"));
-    const stage = path.join(out, "stage", manifest.name.replace("@", "").replace("/", "-"));
+    // npm's tarball name: @keyfob/react 0.1.0 → keyfob-react-0.1.0.tgz
+    const slug = manifest.name.replace("@", "").replace("/", "-");
+    const stage = path.join(out, STAGE, slug);
+    rmSync(path.join(out, `${slug}-${manifest.version}.tgz`), { force: true });
     const dist = path.join(stage, "dist");
     mkdirSync(stage, { recursive: true });
     const tsconfig = path.join(stage, "tsconfig.build.json");
