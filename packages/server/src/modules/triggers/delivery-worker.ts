@@ -74,6 +74,8 @@ export class DeliveryWorker {
   private logger: WorkerLogger;
   private readonly concurrency: number;
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** Attempts ended so far (runOnce tells from it whether the outbox may have changed under a claim). */
+  private finished = 0;
   private stopping = this.controller();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -165,11 +167,18 @@ export class DeliveryWorker {
         await Promise.race(this.inFlight.values());
         continue;
       }
+      // An attempt that ends while the claim runs may make its pair's next row the head after the
+      // claim read the outbox: only a claim that started with nothing finishing meanwhile proves
+      // there is nothing left.
+      const finishedBefore = this.finished;
       const rows = await this.deps.outbox.claim(this.owner, free, LEASE_MS);
       for (const row of rows) this.track(row);
       total += rows.length;
       if (rows.length === 0) {
-        if (this.inFlight.size === 0) return total;
+        if (this.inFlight.size === 0) {
+          if (this.finished === finishedBefore) return total;
+          continue;
+        }
         await Promise.race(this.inFlight.values());
       }
     }
@@ -184,6 +193,7 @@ export class DeliveryWorker {
       )
       .finally(() => {
         this.inFlight.delete(seq);
+        this.finished++;
         if (this.running) this.wakeSoon();
       });
     this.inFlight.set(seq, promise);

@@ -1,5 +1,5 @@
 import { Webhook } from "standardwebhooks";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   api,
   createFleet,
@@ -174,6 +174,42 @@ describe("order per (webhook, vehicle) (§9.3)", () => {
     expect(of(b)).toEqual([201, 202]);
     const statuses = (await log()).map((e) => e.status);
     expect(statuses).toEqual(["succeeded", "succeeded", "succeeded", "succeeded", "succeeded"]);
+  });
+
+  it("runOnce also sends the row that became its pair's head while the last claim ran", async () => {
+    const [vehicle] = fleet.shared as [number];
+    await speeding(vehicle, 201);
+    await speeding(vehicle, 202);
+    // The receiver holds its answer to 201 until the worker's second claim has read the outbox.
+    let answer201: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      answer201 = resolve;
+    });
+    receiver.respond((req, res) => {
+      if (JSON.parse(req.body).data.signal.value === 201) void held.then(() => res.writeHead(204).end());
+      else res.writeHead(204).end();
+    });
+    const outbox = ctx.services.triggers.outbox;
+    const claim = outbox.claim.bind(outbox);
+    const inFlight = (worker() as unknown as { inFlight: Map<number, unknown> }).inFlight;
+    let calls = 0;
+    const spy = vi.spyOn(outbox, "claim").mockImplementation(async (...args) => {
+      const rows = await claim(...args);
+      if (++calls === 2) {
+        // 201 is still in flight: this claim saw no head. Now 201 ends (202 becomes the head)
+        // before the claim's empty answer reaches the worker.
+        expect(rows).toEqual([]);
+        answer201();
+        while (inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return rows;
+    });
+    try {
+      expect(await worker().runOnce()).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(receivedValues()).toEqual([201, 202]);
   });
 
   it("goes on after a dead or failed head", async () => {
