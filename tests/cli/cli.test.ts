@@ -2,34 +2,21 @@
  * The keyfob CLI as an operator uses it: a real process per command against a real database
  * (SQLite file, or a fresh PostgreSQL database when KEYFOB_TEST_DATABASE_URL is set).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshDatabaseUrl, testEngine } from "../../packages/server/test/support/store.ts";
-import { runCli, TEST_SECRET } from "../support/server-process.ts";
+import { testEngine } from "../../packages/server/test/support/store.ts";
+import { type CliInstallation, cliInstallation, runCli } from "../support/server-process.ts";
 
+let installation: CliInstallation | undefined;
 let env: Record<string, string>;
-let dataDir: string;
-let dropDatabase: () => Promise<void>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "keyfob-cli-"));
-  const db = await freshDatabaseUrl();
-  dropDatabase = db.drop;
-  env = {
-    KEYFOB_DATA_DIR: dataDir,
-    KEYFOB_DATABASE_URL: db.url,
-    // These tests are about the CLI's own output; the simulator's history backfill is tested in tests/simulator.
-    KEYFOB_SIMULATOR: "off",
-    ...(testEngine() === "postgres" ? { KEYFOB_SECRET: TEST_SECRET } : {}),
-  };
+  installation = await cliInstallation("keyfob-cli-");
+  env = installation.env;
 });
 
 afterAll(async () => {
-  await dropDatabase?.();
-  rmSync(dataDir, { recursive: true, force: true });
+  await installation?.remove();
 });
 
 // Each command is a fresh Node process: give a test room for several on a busy two-core machine.

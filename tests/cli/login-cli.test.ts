@@ -2,32 +2,20 @@
  * The login app's CLI commands as an operator uses them: stored configurations and license login
  * settings, each a real process against a real database.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshDatabaseUrl, testEngine } from "../../packages/server/test/support/store.ts";
-import { runCli, TEST_SECRET } from "../support/server-process.ts";
+import { testEngine } from "../../packages/server/test/support/store.ts";
+import { type CliInstallation, cliInstallation, runCli } from "../support/server-process.ts";
 
+let installation: CliInstallation | undefined;
 let env: Record<string, string>;
-let dataDir: string;
-let dropDatabase: () => Promise<void>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "keyfob-login-cli-"));
-  const db = await freshDatabaseUrl();
-  dropDatabase = db.drop;
-  env = {
-    KEYFOB_DATA_DIR: dataDir,
-    KEYFOB_DATABASE_URL: db.url,
-    KEYFOB_SIMULATOR: "off",
-    ...(testEngine() === "postgres" ? { KEYFOB_SECRET: TEST_SECRET } : {}),
-  };
+  installation = await cliInstallation("keyfob-login-cli-");
+  env = installation.env;
 });
 
 afterAll(async () => {
-  await dropDatabase?.();
-  rmSync(dataDir, { recursive: true, force: true });
+  await installation?.remove();
 });
 
 describe(`keyfob configuration and license settings (${testEngine()})`, { timeout: 120_000 }, () => {

@@ -79,6 +79,36 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
+/** An installation for CLI commands without a server: a data dir and a fresh database of the test engine. */
+export interface CliInstallation {
+  /** The KEYFOB_* settings to pass to `runCli`. */
+  env: Record<string, string>;
+  /** Drops the database and deletes the data dir. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A data dir and a fresh database (a SQLite file in the dir, or a new PostgreSQL database when the
+ * tests run on PostgreSQL, with the secret it requires). The simulator is off: CLI tests are about
+ * the commands' own output (tests/simulator covers the history backfill).
+ */
+export async function cliInstallation(prefix = "keyfob-cli-"): Promise<CliInstallation> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  const db = await freshDatabaseUrl();
+  return {
+    env: {
+      KEYFOB_DATA_DIR: dataDir,
+      KEYFOB_DATABASE_URL: db.url,
+      KEYFOB_SIMULATOR: "off",
+      ...(testEngine() === "postgres" ? { KEYFOB_SECRET: TEST_SECRET } : {}),
+    },
+    async remove() {
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A port that was free a moment ago (listen on 0, close). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
