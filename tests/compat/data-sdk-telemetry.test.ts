@@ -5,14 +5,8 @@
  */
 import { DIMO, DimoEnvironment } from "@dimo-network/data-sdk";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { DemoData } from "../../packages/server/src/demo.ts";
 import { runCli, type ServerProcess, startServer } from "../support/server-process.ts";
-
-interface Demo {
-  clientId: string;
-  apiKey: string;
-  domain: string;
-  vehicles: Array<{ tokenId: number; sharedWithDemo: boolean }>;
-}
 
 interface CreatedConnection {
   source: string;
@@ -22,7 +16,7 @@ interface CreatedConnection {
 type AuthHeader = { headers: { Authorization: string } };
 
 let server: ServerProcess;
-let demo: Demo;
+let demo: DemoData;
 let dimo: DIMO;
 let vehicleJwt: AuthHeader;
 let connection: CreatedConnection;
@@ -37,7 +31,7 @@ beforeAll(async () => {
   server = await startServer();
   const seeded = await runCli(["seed", "--demo", "--json"], server.env);
   expect(seeded.code, seeded.stderr).toBe(0);
-  demo = JSON.parse(seeded.stdout) as Demo;
+  demo = JSON.parse(seeded.stdout) as DemoData;
   tokenId = demo.vehicles.find((v) => v.sharedWithDemo)!.tokenId;
 
   const created = await runCli(

@@ -5,6 +5,7 @@
  */
 import { DIMO, DimoEnvironment } from "@dimo-network/data-sdk";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { DemoData } from "../../packages/server/src/demo.ts";
 import { runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 import {
   type Certificate,
@@ -15,19 +16,12 @@ import {
   verifyDelivery,
 } from "../triggers/support/receiver.ts";
 
-interface Demo {
-  clientId: string;
-  apiKey: string;
-  domain: string;
-  vehicles: Array<{ tokenId: number; sharedWithDemo: boolean }>;
-}
-
 type AuthHeader = { headers: { Authorization: string } };
 
 let cert: Certificate;
 let receiver: HttpsReceiver;
 let server: ServerProcess;
-let demo: Demo;
+let demo: DemoData;
 let dimo: DIMO;
 let jwt: AuthHeader;
 let credential: string;
@@ -45,7 +39,7 @@ beforeAll(async () => {
   });
   const seeded = await runCli(["seed", "--demo", "--json"], server.env);
   expect(seeded.code, seeded.stderr).toBe(0);
-  demo = JSON.parse(seeded.stdout) as Demo;
+  demo = JSON.parse(seeded.stdout) as DemoData;
   const created = await runCli(
     ["connection", "create", "--name", "sdk", ...shared().flatMap((v) => ["--vehicle", String(v)]), "--json"],
     server.env,

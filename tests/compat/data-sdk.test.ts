@@ -6,21 +6,14 @@ import { DIMO, DimoEnvironment } from "@dimo-network/data-sdk";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../packages/server/src/config.ts";
+import type { DemoData } from "../../packages/server/src/demo.ts";
 import { createServices } from "../../packages/server/src/services.ts";
 import { runCli, type ServerProcess, startServer } from "../support/server-process.ts";
-
-interface Demo {
-  clientId: string;
-  apiKey: string;
-  domain: string;
-  owner: { walletAddress: string };
-  vehicles: Array<{ tokenId: number; sharedWithDemo: boolean }>;
-}
 
 type AuthHeader = { headers: { Authorization: string } };
 
 let server: ServerProcess;
-let demo: Demo;
+let demo: DemoData;
 let dimo: DIMO;
 let developerJwt: AuthHeader;
 
@@ -30,7 +23,7 @@ beforeAll(async () => {
   server = await startServer();
   const seeded = await runCli(["seed", "--demo", "--json"], server.env);
   expect(seeded.code, seeded.stderr).toBe(0);
-  demo = JSON.parse(seeded.stdout) as Demo;
+  demo = JSON.parse(seeded.stdout) as DemoData;
   // The documented way to point the SDK elsewhere: mutate its exported environment object, which
   // also reaches the SDK's internal helpers (getDeveloperJwt, getVehicleJwt).
   Object.assign(DimoEnvironment.Production, {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { DemoData } from "../../packages/server/src/demo.ts";
 import { repoRoot, runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 import { launchChromium, screenshotOnFailure } from "./support/browser.ts";
 import { checkScreen, clickAndAwaitClose, enterCode, jwtClaims } from "./support/journey.ts";
@@ -16,12 +17,6 @@ import { type StaticApp, serveStaticApp } from "./support/static-app.ts";
  * 5173, the demo license's redirect URI) while it runs. The journeys build on each other in order,
  * as one owner's session would.
  */
-
-interface DemoData {
-  clientId: string;
-  owner: { email: string; walletAddress: string };
-  vehicles: Array<{ tokenId: number; make: string; sharedWithDemo: boolean }>;
-}
 
 interface Outcome {
   source: string;

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { startApp } from "../../examples/react-app/server/app.ts";
+import type { DemoData } from "../../packages/server/src/demo.ts";
 import { freePort, repoRoot, runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 import { launchChromium, screenshot, screenshotOnFailure } from "./support/browser.ts";
 import { checkScreen, clickAndAwaitClose, enterCode } from "./support/journey.ts";
@@ -16,11 +17,6 @@ import { type MailCatcher, startMailCatcher } from "./support/mail-catcher.ts";
  *
  * Ports are free ones (official-sdk.test.ts owns 3000 and 5173); the app gets a license of its own.
  */
-
-interface DemoData {
-  owner: { email: string; walletAddress: string };
-  vehicles: Array<{ tokenId: number; make: string; model: string }>;
-}
 
 const JOURNEY = "react-app";
 const dist = path.join(repoRoot, "examples/react-app/dist");

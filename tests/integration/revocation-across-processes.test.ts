@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../packages/server/src/config.ts";
+import type { DemoData } from "../../packages/server/src/demo.ts";
 import { createServices, type Services } from "../../packages/server/src/services.ts";
 import { freshDatabaseUrl, testEngine } from "../../packages/server/test/support/store.ts";
 import { developerJwtOverHttp } from "../support/developer-jwt.ts";
@@ -12,18 +13,10 @@ import { runCli, type ServerProcess, startServer, TEST_SECRET } from "../support
 
 const postgres = testEngine() === "postgres";
 
-interface Demo {
-  clientId: string;
-  apiKey: string;
-  domain: string;
-  owner: { walletAddress: string };
-  vehicles: Array<{ tokenId: number; sharedWithDemo: boolean }>;
-}
-
 let servers: ServerProcess[] = [];
 let admin: Services | undefined;
 let drop: (() => Promise<void>) | undefined;
-let demo: Demo;
+let demo: DemoData;
 
 async function exchangeStatus(base: string, jwt: string, tokenId: number): Promise<number> {
   const res = await fetch(`${base}/v1/tokens/exchange`, {
@@ -45,7 +38,7 @@ beforeAll(async () => {
   servers = [await startServer({ databaseUrl: db.url }), await startServer({ databaseUrl: db.url })];
   const seeded = await runCli(["seed", "--demo", "--json"], servers[0]!.env);
   expect(seeded.code, seeded.stderr).toBe(0);
-  demo = JSON.parse(seeded.stdout) as Demo;
+  demo = JSON.parse(seeded.stdout) as DemoData;
   admin = await createServices(
     loadConfig({ KEYFOB_DATABASE_URL: db.url, KEYFOB_SECRET: TEST_SECRET, KEYFOB_LOG_LEVEL: "silent" }),
     { migrate: false },

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { DemoData } from "../../packages/server/src/demo.ts";
 import { developerJwtOverHttp } from "../support/developer-jwt.ts";
 import { repoRoot, runCli, type ServerProcess, startServer } from "../support/server-process.ts";
 import {
@@ -17,13 +18,6 @@ import {
   until,
   verifyDelivery,
 } from "./support/receiver.ts";
-
-interface Demo {
-  clientId: string;
-  apiKey: string;
-  domain: string;
-  vehicles: Array<{ tokenId: number; sharedWithDemo: boolean }>;
-}
 
 let cert: Certificate;
 let receiver: HttpsReceiver;
@@ -48,7 +42,7 @@ afterAll(async () => {
 it("registers a webhook on speed > 100 and receives signed deliveries from the simulator's vehicles", async () => {
   const seeded = await runCli(["seed", "--demo", "--json"], server.env);
   expect(seeded.code, seeded.stderr).toBe(0);
-  const demo = JSON.parse(seeded.stdout) as Demo;
+  const demo = JSON.parse(seeded.stdout) as DemoData;
   const jwt = await developerJwtOverHttp(server.url, demo);
   const headers = { authorization: `Bearer ${jwt}`, "content-type": "application/json" };
 

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DemoData } from "../../packages/server/src/demo.ts";
 import {
   type FreshDatabase,
   freshDatabaseUrl,
@@ -26,13 +27,6 @@ import {
   verifyDelivery,
 } from "./support/receiver.ts";
 
-interface Demo {
-  clientId: string;
-  apiKey: string;
-  domain: string;
-  vehicles: Array<{ tokenId: number; sharedWithDemo: boolean }>;
-}
-
 let cert: Certificate;
 let receiver: HttpsReceiver;
 let server: ServerProcess;
@@ -41,7 +35,7 @@ let database: FreshDatabase | undefined;
 let databaseUrl: string;
 let settings: Record<string, string>;
 let jwt: string;
-let demo: Demo;
+let demo: DemoData;
 let credential: string;
 let vehicles: number[];
 let dids: Map<number, string>;
@@ -67,7 +61,7 @@ beforeAll(async () => {
   server = await start();
   const seeded = await runCli(["seed", "--demo", "--json"], server.env);
   expect(seeded.code, seeded.stderr).toBe(0);
-  demo = JSON.parse(seeded.stdout) as Demo;
+  demo = JSON.parse(seeded.stdout) as DemoData;
   vehicles = demo.vehicles.filter((v) => v.sharedWithDemo).map((v) => v.tokenId);
   jwt = await developerJwtOverHttp(server.url, demo);
   const created = await runCli(
