@@ -25,6 +25,23 @@ export async function attempt<T>(say: Say, action: () => Promise<T>, done?: stri
   }
 }
 
+/** A destructive action's button; `label` names the thing it acts on for screen readers. */
+export function DangerButton({
+  children,
+  label,
+  onClick,
+}: {
+  children: ReactNode;
+  label?: string;
+  onClick: () => void;
+}) {
+  return (
+    <button type="button" className="danger" onClick={onClick} aria-label={label}>
+      {children}
+    </button>
+  );
+}
+
 /** A page's single h1, focused when the page opens so keyboard and screen-reader users start there. */
 export function PageTitle({ children }: { children: ReactNode }) {
   const ref = useRef<HTMLHeadingElement>(null);

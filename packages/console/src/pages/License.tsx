@@ -4,6 +4,7 @@ import {
   attempt,
   Checkbox,
   CopyButton,
+  DangerButton,
   errorText,
   formatDate,
   link,
@@ -218,14 +219,9 @@ function ApiKeys({
                   <td>{s.disabledAt ? formatDate(s.disabledAt) : "Active"}</td>
                   <td>
                     {!s.disabledAt && (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => disable(s.address)}
-                        aria-label={`Disable API key ${s.address}`}
-                      >
+                      <DangerButton onClick={() => disable(s.address)} label={`Disable API key ${s.address}`}>
                         Disable
-                      </button>
+                      </DangerButton>
                     )}
                   </td>
                 </tr>
@@ -293,14 +289,9 @@ function RedirectUris({
           {details.redirectUris.map((r) => (
             <li key={r.uri}>
               <code>{r.uri}</code> <span className="muted">added {formatDate(r.enabledAt)}</span>{" "}
-              <button
-                type="button"
-                className="danger"
-                onClick={() => remove(r.uri)}
-                aria-label={`Remove redirect URI ${r.uri}`}
-              >
+              <DangerButton onClick={() => remove(r.uri)} label={`Remove redirect URI ${r.uri}`}>
                 Remove
-              </button>
+              </DangerButton>
             </li>
           ))}
         </ul>
@@ -351,14 +342,9 @@ function Configurations({
             <li key={c.id}>
               <a href={link(`/licenses/${clientId}/configurations/${c.id}`)}>{c.configuration_name}</a>{" "}
               <code className="muted">{c.id}</code>{" "}
-              <button
-                type="button"
-                className="danger"
-                onClick={() => remove(c)}
-                aria-label={`Delete configuration ${c.configuration_name}`}
-              >
+              <DangerButton onClick={() => remove(c)} label={`Delete configuration ${c.configuration_name}`}>
                 Delete
-              </button>
+              </DangerButton>
             </li>
           ))}
         </ul>
@@ -546,13 +532,11 @@ function BrandEditor({
             Make default
           </button>
         )}
-        <button
-          type="button"
-          className="danger"
+        <DangerButton
           onClick={() => action(() => api.deleteBrand(clientId, brand.id), `Brand “${brand.name}” deleted.`)}
         >
           Delete brand
-        </button>
+        </DangerButton>
       </div>
     </article>
   );
