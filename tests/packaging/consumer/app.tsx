@@ -23,8 +23,8 @@ export function App() {
       <Status />
       <LoginWithDimo
         mode="popup"
-        onSuccess={(data) => console.log(data.token)}
-        onError={(error: Error) => console.error(error)}
+        onSuccess={(data) => sessionStorage.setItem("token", data.token)}
+        onError={(error: Error) => reportError(error)}
       />
       <ShareVehiclesWithDimo
         mode="redirect"
@@ -41,7 +41,7 @@ export async function share(): Promise<ConnectResult | undefined> {
     { clientId },
     { configurationId: "de70de70-0000-4000-8000-000000000001" },
   );
-  console.log(link);
+  document.querySelector("a#connect")?.setAttribute("href", link);
   try {
     return await getConnectController().start(
       { clientId, redirectUri: "https://app.example/" },
