@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { ServerProcess } from "../support/server-process.ts";
-import { screenshotOnFailure } from "./support/browser.ts";
+import { profileWithBlankApp, screenshotOnFailure } from "./support/browser.ts";
 import { type DemoData, type JourneyEnvironment, startJourneyEnvironment } from "./support/environment.ts";
 import { checkScreen, enterCode } from "./support/journey.ts";
 import type { MailCatcher } from "./support/mail-catcher.ts";
@@ -23,16 +23,8 @@ let server: ServerProcess;
 let browser: Browser;
 let demo: DemoData;
 
-async function profile(width = 1100): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  await context.route("http://localhost:5190/**", (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: "text/html",
-      body: "<!doctype html><title>app</title><h1>app</h1>",
-    }),
-  );
-  return { context, page: await context.newPage() };
+function profile(width = 1100): Promise<{ context: BrowserContext; page: Page }> {
+  return profileWithBlankApp(browser, new URL(APP).origin, { width, height: 900 });
 }
 
 let env: JourneyEnvironment | undefined;

@@ -3,7 +3,12 @@ import { createServer } from "node:http";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { freePort, runCli, type ServerProcess } from "../support/server-process.ts";
-import { addVirtualAuthenticator, screenshot, screenshotOnFailure } from "./support/browser.ts";
+import {
+  addVirtualAuthenticator,
+  profileWithBlankApp,
+  screenshot,
+  screenshotOnFailure,
+} from "./support/browser.ts";
 import { type DemoData, type JourneyEnvironment, startJourneyEnvironment } from "./support/environment.ts";
 import { checkScreen, enterCode, jwtClaims } from "./support/journey.ts";
 import type { MailCatcher } from "./support/mail-catcher.ts";
@@ -24,16 +29,8 @@ let browser: Browser;
 let demo: DemoData;
 
 /** A fresh browser profile whose requests to the app's origin are answered with a blank page. */
-async function freshPage(width = 1000): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
-  await context.route("http://localhost:5173/**", (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: "text/html",
-      body: "<!doctype html><title>app</title><h1>app</h1>",
-    }),
-  );
-  return { context, page: await context.newPage() };
+function freshPage(width = 1000): Promise<{ context: BrowserContext; page: Page }> {
+  return profileWithBlankApp(browser, new URL(APP).origin, { width, height: 800 });
 }
 
 function loginUrl(params: Record<string, string>): string {

@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { testEngine } from "../../packages/server/test/support/store.ts";
 import { freePort, type ServerProcess, startServer } from "../support/server-process.ts";
-import { launchChromium, screenshotOnFailure } from "./support/browser.ts";
+import { launchChromium, profileWithBlankApp, screenshotOnFailure } from "./support/browser.ts";
 import { checkScreen, enterCode } from "./support/journey.ts";
 
 /**
@@ -49,11 +49,7 @@ test("the printed consent link, the code from /dev/outbox, and a shared demo veh
   expect(server.logs()).toContain(`${server.url}/?configurationId=${DEMO_CONFIGURATION}`);
   expect(server.logs()).toContain(`${server.url}/dev/outbox`);
 
-  const context = await browser.newContext();
-  await context.route("http://localhost:5173/**", (route) =>
-    route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>app</title>" }),
-  );
-  const page = await context.newPage();
+  const { context, page } = await profileWithBlankApp(browser, "http://localhost:5173");
   await page.goto(`${server.url}/?configurationId=${DEMO_CONFIGURATION}`);
   await page.getByRole("textbox", { name: "Email address" }).fill("owner@example.com");
   await page.getByRole("button", { name: "Continue", exact: true }).click();

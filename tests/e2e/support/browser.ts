@@ -27,6 +27,26 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Where screenshots go: kept after the run as test artifacts (`.test-results/screenshots`). */
+/**
+ * A fresh browser profile (context) and page in which the app at `appOrigin` is a blank page served
+ * by the browser itself: the login page can send people back there without a real app running.
+ */
+export async function profileWithBlankApp(
+  browser: Browser,
+  appOrigin: string,
+  viewport: { width: number; height: number } = { width: 1000, height: 800 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  await context.route(`${appOrigin}/**`, (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: "text/html",
+      body: "<!doctype html><title>app</title><h1>app</h1>",
+    }),
+  );
+  return { context, page: await context.newPage() };
+}
+
 export const SCREENSHOT_DIR = path.join(repoRoot, ".test-results", "screenshots");
 
 /** Saves a full-page screenshot named `<journey>-<step>.png` and returns its path. */
